@@ -1,0 +1,99 @@
+"""metadata.json: one lineage-and-stats schema for every dataset.
+
+It must be a pure function of the pipeline's inputs: no timestamps, commits or
+version numbers (those belong to the tag), or every run would look like a change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from data_registry import atomic
+from data_registry.errors import MetadataError
+from data_registry.parquet import column_types, schema_metadata
+
+REQUIRED = {
+    "dataset": str,
+    "source": dict,
+    "params": dict,
+    "schema": dict,
+    "splits": dict,
+    "metrics": dict,
+}
+OPTIONAL = {"upstream": dict, "model": dict, "prompt": dict}
+
+
+def describe_splits(files: Mapping[str, Path]) -> tuple[dict[str, Any], dict[str, int]]:
+    """Schema and row count per split, read from parquet footers only (no data pages)."""
+    schema: dict[str, Any] = {}
+    rows: dict[str, int] = {}
+    for split, path in sorted(files.items()):
+        footer = pq.read_metadata(path)
+        arrow_schema = footer.schema.to_arrow_schema()
+        schema[split] = {"columns": column_types(arrow_schema), "metadata": schema_metadata(arrow_schema)}
+        rows[split] = footer.num_rows
+    return schema, rows
+
+
+def build(
+    dataset: str,
+    *,
+    source: Mapping[str, Any],
+    params: Mapping[str, Any],
+    files: Mapping[str, Path],
+    metrics: Mapping[str, Any],
+    **extra: Mapping[str, Any],
+) -> dict[str, Any]:
+    unknown = set(extra) - set(OPTIONAL)
+    if unknown:
+        raise MetadataError(f"unknown metadata sections {sorted(unknown)}", f"allowed: {sorted(OPTIONAL)}")
+    schema, splits = describe_splits(files)
+    document = {
+        "dataset": dataset,
+        "source": dict(source),
+        "params": dict(params),
+        "schema": schema,
+        "splits": splits,
+        "metrics": dict(metrics),
+        **{key: dict(value) for key, value in extra.items()},
+    }
+    validate(document)
+    return document
+
+
+def validate(document: Mapping[str, Any]) -> None:
+    for key, kind in REQUIRED.items():
+        if not isinstance(document.get(key), kind):
+            raise MetadataError(f"metadata.json needs {key!r} as a {kind.__name__}")
+    for key, kind in OPTIONAL.items():
+        if key in document and not isinstance(document[key], kind):
+            raise MetadataError(f"metadata.json section {key!r} must be a {kind.__name__}")
+    extra = set(document) - set(REQUIRED) - set(OPTIONAL)
+    if extra:
+        # Also keeps run facts (version, timestamp, commit) out: they belong to the tag.
+        raise MetadataError(f"metadata.json has unknown keys {sorted(extra)}")
+    if set(document["schema"]) != set(document["splits"]):
+        raise MetadataError("metadata.json schema and splits name different splits")
+
+
+def dumps(document: Mapping[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+def write(path: Path, document: Mapping[str, Any]) -> None:
+    validate(document)
+    atomic.write_text(path, dumps(document))
+
+
+def read(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as error:
+        raise MetadataError(f"cannot read {path}: {error}") from error
+    validate(document)
+    return document

@@ -1,0 +1,94 @@
+"""params.yaml: reading it in stages, and `-S key=value` overrides from the wrapper.
+
+Overrides are data changes, so they are written into params.yaml (comments kept)
+and committed with the version they produce.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from data_registry import atomic
+from data_registry.errors import ParamsError
+
+PARAMS_FILE = "params.yaml"
+
+
+def load(pipeline_dir: Path = Path()) -> dict[str, Any]:
+    path = pipeline_dir / PARAMS_FILE
+    try:
+        data = yaml.safe_load(path.read_text())
+    except FileNotFoundError as error:
+        raise ParamsError(f"{path} does not exist", "every pipeline folder needs a params.yaml") from error
+    except yaml.YAMLError as error:
+        raise ParamsError(f"{path} is not valid YAML: {error}".splitlines()[0], "fix the file") from error
+    if not isinstance(data, dict):
+        raise ParamsError(f"{path} must hold a mapping of parameters")
+    return data
+
+
+def parse_override(text: str) -> tuple[list[str], Any]:
+    """`a.b=3` → (["a", "b"], 3); the value is read as YAML so numbers and lists keep their types."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ParamsError(f"override {text!r} is not key=value")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError as error:
+        raise ParamsError(f"value of override {text!r} is not valid YAML") from error
+    return key.strip().split("."), value
+
+
+def apply_overrides(pipeline_dir: Path, overrides: Iterable[str]) -> dict[str, Any]:
+    """Set each dotted key in params.yaml; unknown keys and type changes are refused."""
+    parsed = [parse_override(text) for text in overrides]
+    if not parsed:
+        return {}
+    from ruamel.yaml import YAML  # round-trip keeps comments; only needed when overriding
+
+    rt = YAML()
+    rt.preserve_quotes = True
+    path = pipeline_dir / PARAMS_FILE
+    load(pipeline_dir)  # one clear error for a missing or malformed file
+    document = rt.load(path.read_text())
+    applied: dict[str, Any] = {}
+    for keys, value in parsed:
+        parent = _parent_of(document, keys)
+        current = parent[keys[-1]]
+        if isinstance(current, Mapping) or _type_changes(current, value):
+            raise ParamsError(
+                f"-S {'.'.join(keys)}={value!r} does not fit params.yaml, which holds {current!r} there",
+                "give a value of the same type as the one in params.yaml",
+            )
+        parent[keys[-1]] = value
+        applied[".".join(keys)] = value
+    buffer = io.StringIO()
+    rt.dump(document, buffer)
+    atomic.write_text(path, buffer.getvalue())
+    return applied
+
+
+def _parent_of(document: Any, keys: list[str]) -> Any:
+    """The mapping that holds the last key, checking every level exists on the way."""
+    node = document
+    for depth, key in enumerate(keys):
+        if not isinstance(node, Mapping) or key not in node:
+            raise ParamsError(f"params.yaml has no key {'.'.join(keys[: depth + 1])!r}")
+        if depth < len(keys) - 1:
+            node = node[key]
+    return node
+
+
+def _type_changes(current: Any, value: Any) -> bool:
+    if isinstance(current, bool) or isinstance(value, bool):
+        return type(current) is not type(value)
+    if isinstance(current, int | float) and isinstance(value, int | float):
+        return isinstance(current, int) and isinstance(value, float)
+    if current is None or value is None:
+        return False
+    return not isinstance(value, type(current)) and not isinstance(current, type(value))

@@ -1,0 +1,66 @@
+"""Temporary registry checkouts for tests: a copy of this project as a fresh git repo."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[2]
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Registry Test",
+    "GIT_AUTHOR_EMAIL": "test@registry.invalid",
+    "GIT_COMMITTER_NAME": "Registry Test",
+    "GIT_COMMITTER_EMAIL": "test@registry.invalid",
+}
+
+
+def project_files() -> list[str]:
+    """Tracked and untracked-but-not-ignored files, so tests see the working tree as it is."""
+    listing = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=PROJECT,
+        check=True,
+        capture_output=True,
+    ).stdout.decode()
+    return [name for name in listing.split("\0") if name and (PROJECT / name).is_file()]
+
+
+def tool_env(**extra: str) -> dict[str, str]:
+    """Environment for child processes: this venv's tools first on PATH, a fixed git identity."""
+    env = dict(os.environ)
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env.update(GIT_IDENTITY)
+    env.update(extra)
+    return env
+
+
+def git(repo: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", *args], cwd=repo, env=tool_env(), check=True, capture_output=True, text=True
+    )
+    return result.stdout.strip()
+
+
+def make_registry(dest: Path) -> Path:
+    """Copy the project into `dest` and commit it on a fresh `main` branch."""
+    for name in project_files():
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PROJECT / name, target)
+    git(dest, "init", "-q", "-b", "main")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "registry under test")
+    return dest
+
+
+def dvc(repo: Path, *args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "dvc", *args],
+        cwd=cwd or repo,
+        env=tool_env(**env),
+        capture_output=True,
+        text=True,
+    )
