@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,10 +48,14 @@ class Dataset:
         """Repo-relative POSIX path, the form git and `git show <rev>:<path>` want."""
         return path.relative_to(self.root).as_posix()
 
+    def out_path(self, lock_path: str) -> str:
+        """An out as dvc.lock names it (relative to the pipeline folder), made repo-relative."""
+        return posixpath.normpath(f"pipelines/{self.name}/{lock_path}")
+
     @property
     def labels(self) -> list[str]:
         """Labels from the `artifacts:` block of dvc.yaml, e.g. `offline` for no-network pipelines."""
-        artifacts: dict[str, Any] = yaml.safe_load(self.dvc_yaml.read_text()).get("artifacts") or {}
+        artifacts: dict[str, Any] = (yaml.safe_load(self.dvc_yaml.read_text()) or {}).get("artifacts") or {}
         return sorted({label for artifact in artifacts.values() for label in artifact.get("labels", [])})
 
 

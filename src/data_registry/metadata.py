@@ -11,11 +11,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import pyarrow.parquet as pq
-
 from data_registry import atomic
 from data_registry.errors import MetadataError
-from data_registry.parquet import column_types, schema_metadata
 
 REQUIRED = {
     "dataset": str,
@@ -30,6 +27,10 @@ OPTIONAL = {"upstream": dict, "model": dict, "prompt": dict}
 
 def describe_splits(files: Mapping[str, Path]) -> tuple[dict[str, Any], dict[str, int]]:
     """Schema and row count per split, read from parquet footers only (no data pages)."""
+    import pyarrow.parquet as pq  # lazy: the wrapper reads metadata without needing pyarrow
+
+    from data_registry.parquet import column_types, schema_metadata
+
     schema: dict[str, Any] = {}
     rows: dict[str, int] = {}
     for split, path in sorted(files.items()):
@@ -67,6 +68,8 @@ def build(
 
 
 def validate(document: Mapping[str, Any]) -> None:
+    if not isinstance(document, Mapping):
+        raise MetadataError("metadata.json must hold a JSON object")
     for key, kind in REQUIRED.items():
         if not isinstance(document.get(key), kind):
             raise MetadataError(f"metadata.json needs {key!r} as a {kind.__name__}")
@@ -87,7 +90,11 @@ def dumps(document: Mapping[str, Any]) -> str:
 
 def write(path: Path, document: Mapping[str, Any]) -> None:
     validate(document)
-    atomic.write_text(path, dumps(document))
+    try:
+        text = dumps(document)
+    except ValueError as error:
+        raise MetadataError(f"metadata for {path.name} holds NaN or infinity: {error}") from error
+    atomic.write_text(path, text)
 
 
 def read(path: Path) -> dict[str, Any]:

@@ -65,6 +65,8 @@ def apply_overrides(pipeline_dir: Path, overrides: Iterable[str]) -> dict[str, A
                 f"-S {'.'.join(keys)}={value!r} does not fit params.yaml, which holds {current!r} there",
                 "give a value of the same type as the one in params.yaml",
             )
+        if isinstance(current, float) and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)  # `-S noise=1` on a float param stays a float in the file
         parent[keys[-1]] = value
         applied[".".join(keys)] = value
     buffer = io.StringIO()

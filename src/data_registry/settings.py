@@ -17,6 +17,7 @@ from pathlib import Path
 from data_registry.errors import UsageError
 
 ENV_NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_QUOTED = re.compile(r"""(["'])(.*)\1(?:\s+#.*)?""")
 _LINE = re.compile(r"^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$")
 
 
@@ -30,8 +31,8 @@ class Settings:
     dvc_remote: str | None
     aws_endpoint_url: str | None
     mirror: str | None
-    database_url: str | None
-    mlflow_tracking_uri: str
+    database_url: str | None = field(repr=False)  # DSNs and tracking URIs may embed passwords
+    mlflow_tracking_uri: str = field(repr=False)
     ray_address: str | None
     hf_endpoint: str | None
     embedding_device: str
@@ -54,11 +55,8 @@ def parse_env_file(text: str) -> dict[str, str]:
         if not match:
             raise UsageError(f"line {number} of an env file is not KEY=VALUE: {line.strip()[:40]!r}")
         key, value = match.groups()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        elif " #" in value:
-            value = value.split(" #", 1)[0].rstrip()
-        values[key] = value
+        quoted = _QUOTED.fullmatch(value)
+        values[key] = quoted.group(2) if quoted else value.split(" #", 1)[0].rstrip()
     return values
 
 

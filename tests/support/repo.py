@@ -64,3 +64,18 @@ def dvc(repo: Path, *args: str, cwd: Path | None = None, **env: str) -> subproce
         capture_output=True,
         text=True,
     )
+
+
+def run_pipeline(repo: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run the production wrapper of `repo` the way CI and Argo do."""
+    return subprocess.run(
+        [sys.executable, str(repo / "scripts" / "run_pipeline.py"), *args],
+        cwd=repo,
+        env=tool_env(**env),
+        capture_output=True,
+        text=True,
+    )
+
+
+def tags(repo: Path, dataset: str) -> list[str]:
+    return git(repo, "tag", "--list", f"{dataset}-v*").split()

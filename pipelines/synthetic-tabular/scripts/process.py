@@ -1,0 +1,21 @@
+"""process: the raw table split into train and val by a seeded shuffle, one parquet file each."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from data_registry import datasets, params, parquet, splits, stage
+
+NAME = "synthetic-tabular"
+
+
+def main() -> None:
+    dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
+    values = params.load(dataset.pipeline_dir)
+    raw = parquet.read(dataset.data_dir / "raw" / "synthetic.parquet")
+    for split, table in splits.train_val(raw, values["val_fraction"], values["seed"]).items():
+        parquet.write(table, dataset.data_dir / "processed" / split / f"{split}.parquet")
+
+
+if __name__ == "__main__":
+    stage.run(main)

@@ -1,0 +1,131 @@
+"""The `data-registry` command: each command parses, calls the library, prints.
+
+Heavy modules (dvc, pyarrow) are imported inside commands so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, TextIO
+
+import typer
+from rich.console import Console
+
+from data_registry.errors import RegistryError
+from data_registry.stage import fail
+
+app = typer.Typer(
+    help="Versioned datasets: DVC pipelines, immutable git tags, object-store outs.", no_args_is_help=True
+)
+stderr = Console(stderr=True)
+
+RepoOption = Annotated[
+    Path | None, typer.Option("--repo", help="Registry checkout (default: found from cwd).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary on stdout.")]
+
+
+def _root(repo: Path | None) -> Path:
+    from data_registry.datasets import find_root
+
+    return find_root(repo)
+
+
+@app.command()
+def run(
+    dataset: Annotated[
+        str, typer.Argument(help="Pipeline folder name under pipelines/, e.g. fashion-mnist.")
+    ],
+    env: Annotated[str | None, typer.Option("--env", help="Load .env.<NAME> (docker, minikube).")] = None,
+    remote: Annotated[
+        str | None, typer.Option("--remote", help="DVC remote to pull from and push to.")
+    ] = None,
+    overrides: Annotated[
+        list[str] | None, typer.Option("-S", "--set", help="Override params.yaml: key=value (repeatable).")
+    ] = None,
+    bump: Annotated[
+        str | None, typer.Option("--bump", help="Force the bump: major, minor or patch.", metavar="PART")
+    ] = None,
+    no_push: Annotated[
+        bool, typer.Option("--no-push", help="Do not push the commit and tag to git.")
+    ] = False,
+    as_json: JsonOption = False,
+    repo: RepoOption = None,
+) -> None:
+    """Reproduce a dataset and, if its outs changed, push them and tag a new version."""
+    with _errors_as_one_line(), _stdout_reserved_for_json(as_json) as out:
+        from data_registry import runner
+        from data_registry.summary import render
+        from data_registry.versions import PARTS
+
+        if bump is not None and bump not in PARTS:
+            raise typer.BadParameter(f"--bump must be one of {', '.join(PARTS)}")
+        request = runner.RunRequest(
+            dataset=dataset,
+            env_name=env,
+            remote=remote,
+            overrides=overrides or [],
+            bump=bump,
+            git_push=not no_push,
+        )
+        summary = runner.run(
+            _root(repo), request, progress=lambda message: stderr.print(f"[dim]• {message}[/]")
+        )
+        if as_json:
+            print(summary.to_json(), file=out)
+        else:
+            render(summary, Console(file=out))
+
+
+@app.command("datasets")
+def list_datasets(
+    label: Annotated[str | None, typer.Option("--label", help="Only datasets with this label.")] = None,
+    as_json: JsonOption = False,
+    repo: RepoOption = None,
+) -> None:
+    """List the pipelines in this registry with their labels."""
+    with _errors_as_one_line():
+        from data_registry.datasets import discover
+
+        found = [d for d in discover(_root(repo)) if label is None or label in d.labels]
+        if as_json:
+            print(json.dumps([{"name": d.name, "labels": d.labels} for d in found]))
+        else:
+            for dataset in found:
+                print(f"{dataset.name}\t{','.join(dataset.labels)}")
+
+
+@contextlib.contextmanager
+def _errors_as_one_line() -> Iterator[None]:
+    try:
+        yield
+    except RegistryError as error:
+        fail(error)
+
+
+@contextlib.contextmanager
+def _stdout_reserved_for_json(reserve: bool) -> Iterator[TextIO]:
+    """With --json, stdout carries only the summary: DVC and stage output go to stderr,
+    including what child processes write to file descriptor 1."""
+    if not reserve:
+        yield sys.stdout
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        with os.fdopen(os.dup(saved), "w") as out, contextlib.redirect_stdout(sys.stderr):
+            yield out
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def main(argv: list[str] | None = None) -> None:
+    app(args=argv, prog_name="data-registry")

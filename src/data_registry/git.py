@@ -1,0 +1,88 @@
+"""The only place that runs git: tags, dirty checks, commits, annotated tags, pushes."""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from data_registry.errors import GitError, TagConflict
+
+# Used only when the machine has no git identity (fresh CI runners, containers).
+FALLBACK_IDENTITY = ("user.name=data-registry", "user.email=data-registry@localhost")
+
+
+@dataclass(frozen=True)
+class Git:
+    root: Path
+
+    def run(self, *args: str, check: bool = True) -> str:
+        result = subprocess.run(["git", *args], cwd=self.root, capture_output=True, text=True)
+        if check and result.returncode != 0:
+            reason = (result.stderr.strip().splitlines() or ["no output"])[-1]
+            raise GitError(f"`git {' '.join(args[:3])}` failed: {reason}")
+        return result.stdout
+
+    def common_dir(self) -> Path:
+        return (self.root / self.run("rev-parse", "--git-common-dir").strip()).resolve()
+
+    def tags(self, pattern: str) -> list[str]:
+        return self.run("tag", "--list", pattern).split()
+
+    def show(self, rev: str, path: str) -> str | None:
+        """A file's text at a revision, or None where it did not exist."""
+        result = subprocess.run(
+            ["git", "show", f"{rev}:{path}"], cwd=self.root, capture_output=True, text=True
+        )
+        return result.stdout if result.returncode == 0 else None
+
+    def status(self) -> list[tuple[str, str]]:
+        """(two-letter status, path) for tracked changes and untracked, non-ignored files."""
+        entries = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all").split("\0")
+        changes: list[tuple[str, str]] = []
+        skip_next = False
+        for entry in entries:
+            if skip_next or not entry:
+                skip_next = False
+                continue
+            code, path = entry[:2], entry[3:]
+            changes.append((code, path))
+            skip_next = code.startswith("R") or code.startswith("C")  # -z puts the old name next
+        return changes
+
+    def head(self) -> str:
+        return self.run("rev-parse", "HEAD").strip()
+
+    def branch(self) -> str | None:
+        name = self.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False).strip()
+        return name or None
+
+    def _identity(self) -> list[str]:
+        if self.run("config", "user.email", check=False).strip():
+            return []
+        return [arg for pair in FALLBACK_IDENTITY for arg in ("-c", pair)]
+
+    def commit(self, paths: list[str], message: str) -> str:
+        self.run("add", "-A", "--", *paths)
+        self.run(*self._identity(), "commit", "--quiet", "-m", message, "--", *paths)
+        return self.head()
+
+    def create_tag(self, name: str, message: str) -> None:
+        if self.run("tag", "--list", name).strip():
+            raise TagConflict(f"tag {name} already exists")
+        self.run(*self._identity(), "tag", "--annotate", name, "-m", message)
+
+    def push_remote(self) -> str | None:
+        """The git remote to publish to: `origin` if present, else the only one, else none."""
+        remotes = self.run("remote").split()
+        if "origin" in remotes:
+            return "origin"
+        return remotes[0] if len(remotes) == 1 else None
+
+    def push(self, remote: str, tag: str) -> None:
+        """Push the branch and the tag in one atomic push, so a remote never gets one without the other."""
+        refs = [f"refs/tags/{tag}"]
+        branch = self.branch()
+        if branch:
+            refs.insert(0, f"HEAD:refs/heads/{branch}")
+        self.run("push", "--atomic", "--quiet", remote, *refs)

@@ -1,0 +1,76 @@
+"""What a run did, for people (a rich table) and for CI/Argo (`--json`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from rich.console import Console
+from rich.table import Table
+
+Status = Literal["created", "unchanged"]
+MAX_METRICS = 8
+
+
+@dataclass
+class Summary:
+    dataset: str
+    status: Status
+    version: str
+    tag: str
+    previous_tag: str | None = None
+    bump: str | None = None
+    reason: str = ""
+    commit: str | None = None
+    remote: str | None = None
+    environment: str | None = None
+    git_pushed: bool = False
+    params_overrides: dict[str, Any] = field(default_factory=dict)
+    outs: dict[str, str] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    duration_s: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return self.status == "created"
+
+    def to_json(self) -> str:
+        return json.dumps({**asdict(self), "changed": self.changed}, sort_keys=True)
+
+
+def key_metrics(metrics: Mapping[str, Any], prefix: str = "", depth: int = 2) -> dict[str, Any]:
+    """The first few scalar metrics as dotted keys (`train.pixel_mean`), for a one-screen summary."""
+    found: dict[str, Any] = {}
+    for key in sorted(metrics):
+        value = metrics[key]
+        name = f"{prefix}{key}"
+        if isinstance(value, bool | int | float | str):
+            found[name] = round(value, 6) if isinstance(value, float) else value
+        elif isinstance(value, Mapping) and depth > 1:
+            found.update(key_metrics(value, f"{name}.", depth - 1))
+        if len(found) >= MAX_METRICS:
+            break
+    return dict(list(found.items())[:MAX_METRICS])
+
+
+def render(summary: Summary, console: Console) -> None:
+    verb = "created" if summary.changed else "unchanged at"
+    console.print(f"[bold]{summary.dataset}[/]: {verb} [bold green]{summary.tag}[/] ({summary.reason})")
+    table = Table(show_header=False, box=None, pad_edge=False)
+    rows: list[tuple[str, Any]] = [
+        ("previous", summary.previous_tag or "-"),
+        ("bump", summary.bump or "-"),
+        ("commit", (summary.commit or "-")[:12]),
+        ("remote", summary.remote or "-"),
+        ("environment", summary.environment or "embedded defaults"),
+        ("git pushed", "yes" if summary.git_pushed else "no"),
+        *((f"-S {key}", value) for key, value in summary.params_overrides.items()),
+        *((f"out {path}", digest) for path, digest in summary.outs.items()),
+        *((f"metric {name}", value) for name, value in summary.metrics.items()),
+        ("took", f"{summary.duration_s:.2f} s"),
+    ]
+    for name, value in rows:
+        table.add_row(f"  {name}", str(value))
+    console.print(table)

@@ -1,0 +1,76 @@
+"""Semantic versions of datasets, their immutable tag names, and the bump rules."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+from data_registry.errors import UsageError
+from data_registry.lockfile import OutsChange
+
+Part = Literal["major", "minor", "patch"]
+PARTS: tuple[Part, ...] = ("major", "minor", "patch")
+FIRST = "1.0.0"
+_VERSION = re.compile(r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)")
+
+
+@dataclass(frozen=True, order=True)
+class Version:
+    major: int
+    minor: int
+    patch: int
+
+    @classmethod
+    def parse(cls, text: str) -> Version:
+        match = _VERSION.fullmatch(text.removeprefix("v"))
+        if not match:
+            raise UsageError(f"{text!r} is not a version", "versions look like 1.2.0")
+        return cls(*(int(group) for group in match.groups()))
+
+    def bump(self, part: Part) -> Version:
+        if part == "major":
+            return Version(self.major + 1, 0, 0)
+        if part == "minor":
+            return Version(self.major, self.minor + 1, 0)
+        return Version(self.major, self.minor, self.patch + 1)
+
+    def __str__(self) -> str:
+        return f"{self.major}.{self.minor}.{self.patch}"
+
+
+def tag_name(dataset: str, version: Version) -> str:
+    return f"{dataset}-v{version}"
+
+
+def tag_pattern(dataset: str) -> str:
+    """Glob for `git tag -l`; `parse_tag` then drops look-alikes such as `<ds>-vfoo`."""
+    return f"{dataset}-v*"
+
+
+def parse_tag(dataset: str, tag: str) -> Version | None:
+    prefix = f"{dataset}-v"
+    if not tag.startswith(prefix) or not _VERSION.fullmatch(tag[len(prefix) :]):
+        return None
+    return Version.parse(tag[len(prefix) :])
+
+
+def sorted_versions(dataset: str, tags: Iterable[str]) -> list[Version]:
+    return sorted(version for tag in tags if (version := parse_tag(dataset, tag)) is not None)
+
+
+def latest(dataset: str, tags: Iterable[str]) -> Version | None:
+    found = sorted_versions(dataset, tags)
+    return found[-1] if found else None
+
+
+def bump_part(change: OutsChange, schema_changed: bool) -> Part:
+    """Schema change → major, data change → minor, only the description of the data → patch."""
+    if schema_changed:
+        return "major"
+    return "minor" if change.content else "patch"
+
+
+def next_version(previous: Version | None, part: Part) -> Version:
+    return Version.parse(FIRST) if previous is None else previous.bump(part)

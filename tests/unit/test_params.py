@@ -1,0 +1,156 @@
+"""data_registry.params: reading params.yaml and `-S key=value` overrides written back into it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from data_registry import params
+from data_registry.errors import ParamsError
+
+PARAMS = """\
+# Everything here changes the data.
+n_samples: 5000   # rows before the split
+name: tabular
+noise: 0.1
+shuffle: true
+classes: [a, b]
+split:
+  # held-out share
+  val_fraction: 0.2
+  seed: 7
+"""
+
+
+@pytest.fixture
+def pipeline(tmp_path: Path) -> Path:
+    (tmp_path / "params.yaml").write_text(PARAMS)
+    return tmp_path
+
+
+def test_load_reads_the_pipeline_params(pipeline: Path) -> None:
+    loaded = params.load(pipeline)
+
+    assert loaded["n_samples"] == 5000
+    assert loaded["split"] == {"val_fraction": 0.2, "seed": 7}
+
+
+def test_load_of_a_missing_file_is_a_params_error(tmp_path: Path) -> None:
+    with pytest.raises(ParamsError, match="does not exist"):
+        params.load(tmp_path)
+
+
+@pytest.mark.parametrize("text", ["a: [unclosed\n", "- just\n- a list\n", "plain scalar\n"])
+def test_load_of_malformed_params_is_a_params_error(tmp_path: Path, text: str) -> None:
+    (tmp_path / "params.yaml").write_text(text)
+
+    with pytest.raises(ParamsError):
+        params.load(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("text", "keys", "value"),
+    [
+        ("n_samples=3", ["n_samples"], 3),
+        ("noise=0.5", ["noise"], 0.5),
+        ("shuffle=false", ["shuffle"], False),
+        ("classes=[x, y, z]", ["classes"], ["x", "y", "z"]),
+        ("name=text", ["name"], "text"),
+        ("name='007'", ["name"], "007"),
+        ("split.seed=1", ["split", "seed"], 1),
+        ("name=a=b", ["name"], "a=b"),
+        ("name=", ["name"], ""),
+    ],
+)
+def test_override_value_is_read_as_yaml(text: str, keys: list[str], value: object) -> None:
+    assert params.parse_override(text) == (keys, value)
+
+
+@pytest.mark.parametrize("text", ["novalue", "=3", " =3"])
+def test_override_that_is_not_key_value_is_refused(text: str) -> None:
+    with pytest.raises(ParamsError, match="not key=value"):
+        params.parse_override(text)
+
+
+def test_override_with_invalid_yaml_value_is_refused() -> None:
+    with pytest.raises(ParamsError, match="not valid YAML"):
+        params.parse_override("classes=[a, b")
+
+
+def test_overrides_set_top_level_and_nested_keys(pipeline: Path) -> None:
+    applied = params.apply_overrides(pipeline, ["n_samples=1200", "split.val_fraction=0.3"])
+
+    assert applied == {"n_samples": 1200, "split.val_fraction": 0.3}
+    loaded = params.load(pipeline)
+    assert loaded["n_samples"] == 1200
+    assert loaded["split"] == {"val_fraction": 0.3, "seed": 7}
+
+
+def test_overrides_keep_comments_and_untouched_lines(pipeline: Path) -> None:
+    params.apply_overrides(pipeline, ["n_samples=1200", "split.seed=8"])
+
+    text = (pipeline / "params.yaml").read_text()
+    assert "# Everything here changes the data." in text
+    assert "n_samples: 1200   # rows before the split" in text
+    assert "  # held-out share" in text
+    assert "name: tabular\nnoise: 0.1\n" in text
+    assert "  seed: 8\n" in text
+
+
+def test_override_may_replace_a_list_with_a_list(pipeline: Path) -> None:
+    params.apply_overrides(pipeline, ["classes=[c]"])
+
+    assert params.load(pipeline)["classes"] == ["c"]
+
+
+def test_no_overrides_leave_the_file_alone(pipeline: Path) -> None:
+    assert params.apply_overrides(pipeline, []) == {}
+    assert (pipeline / "params.yaml").read_text() == PARAMS
+
+
+@pytest.mark.parametrize("override", ["n_sample=10", "split.val=0.1", "n_samples.deeper=1", "split=3"])
+def test_override_of_an_unknown_or_non_scalar_key_is_refused(pipeline: Path, override: str) -> None:
+    with pytest.raises(ParamsError):
+        params.apply_overrides(pipeline, [override])
+
+
+def test_unknown_key_error_names_the_first_missing_level(pipeline: Path) -> None:
+    with pytest.raises(ParamsError, match=r"'split\.val'"):
+        params.apply_overrides(pipeline, ["split.val.x=1"])
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        "n_samples=many",  # int -> str
+        "n_samples=10.5",  # int -> float
+        "name=5",  # str -> int
+        "shuffle=1",  # bool -> int
+        "n_samples=true",  # int -> bool
+        "classes=a",  # list -> str
+        "noise=[1]",  # float -> list
+    ],
+)
+def test_override_that_changes_the_type_is_refused(pipeline: Path, override: str) -> None:
+    with pytest.raises(ParamsError, match=r"does not fit params\.yaml"):
+        params.apply_overrides(pipeline, [override])
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [["n_samples=many"], ["n_samples=10", "missing=1"], ["split.seed=1", "novalue"]],
+)
+def test_refused_overrides_leave_the_file_byte_for_byte_unchanged(
+    pipeline: Path, overrides: list[str]
+) -> None:
+    with pytest.raises(ParamsError):
+        params.apply_overrides(pipeline, overrides)
+
+    assert (pipeline / "params.yaml").read_text() == PARAMS
+    assert [path.name for path in pipeline.iterdir()] == ["params.yaml"]
+
+
+def test_override_of_a_missing_params_file_is_a_params_error(tmp_path: Path) -> None:
+    with pytest.raises(ParamsError, match="does not exist"):
+        params.apply_overrides(tmp_path, ["n_samples=1"])
