@@ -1,0 +1,71 @@
+"""Processed splits -> metadata.json (lineage + pixel and class statistics) and plots data.
+
+Everything written is a pure function of params.yaml and the processed files:
+canonical URLs (never the mirror used), pinned checksums, exact statistics.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+from data_registry import atomic, datasets, download, images, metadata, params, parquet, stage
+
+DATASET = "fashion-mnist"
+SPLITS = ("train", "val")
+
+
+def main() -> None:
+    config = params.load()
+    classes = config["classes"]
+    dataset = datasets.get(datasets.find_root(), DATASET)
+    files = {split: dataset.data_dir / "processed" / split / f"{split}.parquet" for split in SPLITS}
+    metrics = {split: split_metrics(path, classes) for split, path in files.items()}
+    document = metadata.build(
+        DATASET,
+        source=describe_source(config["source"]),
+        params={"classes": classes},
+        files=files,
+        metrics=metrics,
+    )
+    metadata.write(dataset.metadata_file, document)
+    write_class_distribution(dataset.data_dir / "plots" / "class_distribution.csv", metrics, classes)
+
+
+def split_metrics(path: Path, classes: list[str]) -> dict[str, Any]:
+    table = parquet.read(path)
+    counts = images.class_counts(images.labels_from_table(table), classes)
+    return {**images.pixel_stats(images.images_from_table(table)), "class_counts": counts}
+
+
+def describe_source(source: dict[str, Any]) -> dict[str, Any]:
+    files = {
+        key: {
+            "name": entry["name"],
+            "url": download.resolve_url(source["base_url"], entry["name"]),
+            **_checksums(entry),
+        }
+        for key, entry in sorted(source["files"].items())
+    }
+    return {**{key: value for key, value in source.items() if key != "files"}, "files": files}
+
+
+def _checksums(entry: dict[str, Any]) -> dict[str, str]:
+    return {name: entry[name] for name in ("md5", "sha256") if entry.get(name)}
+
+
+def write_class_distribution(path: Path, metrics: dict[str, Any], classes: list[str]) -> None:
+    """Long-format CSV (split, label, class, count) for `dvc plots show/diff`."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["split", "label", "class", "count"])
+    for split in SPLITS:
+        for label, name in enumerate(classes):
+            writer.writerow([split, label, name, metrics[split]["class_counts"][name]])
+    atomic.write_text(path, buffer.getvalue())
+
+
+if __name__ == "__main__":
+    stage.run(main)

@@ -1,0 +1,27 @@
+"""Raw IDX files -> one parquet file per split: `image` (784 raw bytes), `label` (int64).
+
+Vectorised end to end: each file is decoded with one np.frombuffer and written
+as one arrow buffer; no per-image Python work.
+"""
+
+from __future__ import annotations
+
+from data_registry import datasets, idx, images, params, stage
+
+DATASET = "fashion-mnist"
+SPLITS = ("train", "val")
+
+
+def main() -> None:
+    config = params.load()
+    files = config["source"]["files"]
+    dataset = datasets.get(datasets.find_root(), DATASET)
+    raw, processed = dataset.data_dir / "raw", dataset.data_dir / "processed"
+    for split in SPLITS:
+        pixels = idx.read_images(raw / files[f"{split}_images"]["name"])
+        labels = idx.read_labels(raw / files[f"{split}_labels"]["name"])
+        images.write_split(pixels, labels, config["classes"], processed / split / f"{split}.parquet")
+
+
+if __name__ == "__main__":
+    stage.run(main)
