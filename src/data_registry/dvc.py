@@ -22,7 +22,7 @@ LOCAL_REMOTE = "local"
 def config_overrides(settings: Settings, remotes: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """Environment values that must win over the committed remote settings."""
     overrides: dict[str, dict[str, Any]] = {}
-    if LOCAL_REMOTE in remotes and settings.home != settings.root / ".registry":
+    if LOCAL_REMOTE in remotes and settings.home != (settings.root / ".registry").resolve():
         overrides[LOCAL_REMOTE] = {"url": str(settings.local_remote_dir)}
     if settings.aws_endpoint_url:
         for name, remote in remotes.items():

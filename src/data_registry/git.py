@@ -40,14 +40,16 @@ class Git:
         """(two-letter status, path) for tracked changes and untracked, non-ignored files."""
         entries = self.run("status", "--porcelain=v1", "-z", "--untracked-files=all").split("\0")
         changes: list[tuple[str, str]] = []
-        skip_next = False
+        rename_code: str | None = None
         for entry in entries:
-            if skip_next or not entry:
-                skip_next = False
-                continue
-            code, path = entry[:2], entry[3:]
-            changes.append((code, path))
-            skip_next = code.startswith("R") or code.startswith("C")  # -z puts the old name next
+            if rename_code:
+                # -z puts a rename's or copy's source right after it: the source changed too.
+                changes.append((rename_code, entry))
+                rename_code = None
+            elif entry:
+                code = entry[:2]
+                changes.append((code, entry[3:]))
+                rename_code = code if code[0] in "RC" else None
         return changes
 
     def head(self) -> str:

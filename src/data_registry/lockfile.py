@@ -21,7 +21,8 @@ def out_hashes(lock_text: str | None) -> dict[str, str]:
     hashes: dict[str, str] = {}
     for stage in (lock.get("stages") or {}).values():
         for out in stage.get("outs") or []:
-            hashes[out["path"]] = out.get("md5") or out.get("hash") or ""
+            # `hash:` in a DVC 3 lock names the algorithm, not a digest: never read it as one.
+            hashes[out["path"]] = out.get("md5") or out.get("etag") or out.get("checksum") or ""
     return hashes
 
 

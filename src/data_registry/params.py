@@ -53,6 +53,7 @@ def apply_overrides(pipeline_dir: Path, overrides: Iterable[str]) -> dict[str, A
 
     rt = YAML()
     rt.preserve_quotes = True
+    rt.width = 4096  # never wrap a long value (an md5, a URL) onto a second line
     path = pipeline_dir / PARAMS_FILE
     load(pipeline_dir)  # one clear error for a missing or malformed file
     document = rt.load(path.read_text())

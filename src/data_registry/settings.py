@@ -98,7 +98,7 @@ def export_environment(root: Path, env_name: str | None = None) -> Settings:
 
 def load(root: Path, environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
-    home = Path(env.get("DATA_REGISTRY_HOME") or root / ".registry").expanduser()
+    home = Path(env.get("DATA_REGISTRY_HOME") or ".registry").expanduser()
     if not home.is_absolute():
         home = (root / home).resolve()
     return Settings(
