@@ -20,6 +20,7 @@ def s3() -> Iterator[S3Server]:
     """A running moto S3 server with the `dvcstore` bucket; stopped after the test."""
     server = S3Server()
     server.start()
+    server.reset()
     try:
         yield server
     finally:

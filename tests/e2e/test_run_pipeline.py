@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.repo import dvc, git, make_registry, run_pipeline, tags, tool_env
-from tests.support.s3 import S3Server
+from tests.support.repo import dvc, git, run_pipeline, tags, tool_env
+from tests.support.s3 import OutageProxy, S3Server
 
 pytestmark = pytest.mark.e2e
 DS = "synthetic-tabular"
@@ -71,7 +71,7 @@ def test_tag_outs_are_retrievable_from_s3_in_a_fresh_clone(
     summary = summary_of(run_pipeline(registry, DS, "--json", **s3.env()))
     processed = summary["outs"][f"data/{DS}/processed"]
 
-    assert f"files/md5/{processed[:2]}/{processed[2:]}" in s3.keys()
+    assert f"files/md5/{processed[:2]}/{processed[2:]}" in s3.object_keys()
     clone = tmp_path / "clone"
     subprocess.run(
         [
@@ -110,7 +110,29 @@ def test_s3_down_during_push_fails_without_tag_and_rerun_recovers(registry: Path
     s3.start()
     recovered = summary_of(run_pipeline(registry, DS, "--json", **s3.env()))
     assert recovered["tag"] == f"{DS}-v1.0.0"
-    assert any(key.endswith(".dir") for key in s3.keys())
+    assert any(key.endswith(".dir") for key in s3.object_keys())
+
+
+def test_s3_lost_mid_push_keeps_no_tag_and_rerun_completes_the_upload(registry: Path, s3: S3Server) -> None:
+    proxy = OutageProxy(s3.port, cut_after_puts=1)
+    proxy.start()
+    try:
+        failed = run_pipeline(registry, DS, "--json", **{**s3.env(), "AWS_ENDPOINT_URL": proxy.url})
+        assert proxy.cut.is_set(), "the push never reached a second upload"
+        assert failed.returncode != 0 and "DVC remote 'minio'" in failed.stderr, failed.stderr
+        assert tags(registry, DS) == []
+        partial = s3.object_keys()
+
+        proxy.start(cut_after_puts=1_000)
+        recovered = summary_of(
+            run_pipeline(registry, DS, "--json", **{**s3.env(), "AWS_ENDPOINT_URL": proxy.url})
+        )
+    finally:
+        proxy.stop()
+    assert recovered["tag"] == f"{DS}-v1.0.0"
+    assert partial < s3.object_keys()
+    processed = recovered["outs"][f"data/{DS}/processed"]
+    assert f"files/md5/{processed[:2]}/{processed[2:]}" in s3.object_keys()
 
 
 def test_concurrent_runs_never_make_two_tags(registry: Path, s3: S3Server) -> None:

@@ -18,14 +18,22 @@ GIT_IDENTITY = {
 
 
 def project_files() -> list[str]:
-    """Tracked and untracked-but-not-ignored files, so tests see the working tree as it is."""
+    """Tracked and untracked-but-not-ignored files, so tests see the working tree as it is,
+    minus what runs of the checkout itself produced: every test registry starts unversioned."""
     listing = subprocess.run(
         ["git", "ls-files", "-co", "--exclude-standard", "-z"],
         cwd=PROJECT,
         check=True,
         capture_output=True,
     ).stdout.decode()
-    return [name for name in listing.split("\0") if name and (PROJECT / name).is_file()]
+    return [
+        name
+        for name in listing.split("\0")
+        if name
+        and (PROJECT / name).is_file()
+        and not name.startswith("data/")
+        and not name.endswith("/dvc.lock")
+    ]
 
 
 def tool_env(**extra: str) -> dict[str, str]:
