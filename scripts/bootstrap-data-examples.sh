@@ -8,7 +8,7 @@ scripts/install.sh
 mapfile -t datasets < <(.venv/bin/data-registry datasets --label offline | cut -f1)
 for dataset in "${datasets[@]}"; do
   echo "== run_pipeline.py $dataset"
-  .venv/bin/python scripts/run_pipeline.py "$dataset"
+  .venv/bin/python scripts/run_pipeline.py "$dataset" --no-push
 done
 echo "== versions in this registry"
 git tag --list '*-v*' --sort=refname -n1

@@ -87,4 +87,10 @@ class Git:
         branch = self.branch()
         if branch:
             refs.insert(0, f"HEAD:refs/heads/{branch}")
-        self.run("push", "--atomic", "--quiet", remote, *refs)
+        try:
+            self.run("push", "--atomic", "--quiet", remote, *refs)
+        except GitError as error:
+            raise GitError(
+                f"{tag} was made here but not pushed to git remote {remote!r}: {error}",
+                f"push it by hand: git push --atomic {remote} {' '.join(refs)}",
+            ) from error
