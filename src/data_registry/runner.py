@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from data_registry import datasets, lockfile, metadata, params, settings, versions
 from data_registry import dvc as dvc_ops
@@ -24,6 +25,9 @@ from data_registry.datasets import Dataset
 from data_registry.errors import DirtyTree, LockBusy
 from data_registry.git import Git
 from data_registry.summary import Summary, key_metrics
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
 
 Progress = Callable[[str], None]
 LOCK_NAME = "data-registry-run.lock"
@@ -68,13 +72,7 @@ def _version(
     dvc_ops.check_remote(repo, remote)
     latest = versions.latest(dataset.name, git.tags(versions.tag_pattern(dataset.name)))
     latest_tag = versions.tag_name(dataset.name, latest) if latest else None
-
-    if not dvc_ops.is_up_to_date(repo, dataset.dvc_yaml):
-        if dataset.lock_file.exists():
-            progress(f"pulling the previous outs from {remote}")
-            dvc_ops.pull(repo, dataset.dvc_yaml, remote)
-        progress(f"reproducing {dataset.name}")
-        dvc_ops.reproduce(repo, dataset.dvc_yaml)
+    _reproduce(repo, dataset, remote, progress)
 
     current = lockfile.out_hashes(dataset.lock_file.read_text())
     previous = lockfile.out_hashes(
@@ -82,7 +80,7 @@ def _version(
     )
     change = lockfile.compare(previous, current, lockfile.metadata_outs(dataset.dvc_yaml.read_text()))
     document = metadata.read(dataset.metadata_file)
-    base = Summary(
+    summary = Summary(
         dataset=dataset.name,
         status="unchanged",
         version=str(latest) if latest else "",
@@ -96,28 +94,52 @@ def _version(
     if latest and not change:
         if overrides:
             snapshot.restore()  # an override that changes no out is not a version
-        base.reason = "outs identical to the latest tag"
-        return base
+        summary.reason = "outs identical to the latest tag"
+        return summary
 
     part = _bump_part(dataset, git, latest_tag, change, document, request.bump)
     version = versions.next_version(latest, part)
-    tag = versions.tag_name(dataset.name, version)
+    summary.version, summary.tag, summary.previous_tag = (
+        str(version),
+        versions.tag_name(dataset.name, version),
+        latest_tag,
+    )
+    summary.bump = part if latest else None
+    summary.reason = "first version" if latest is None else _describe(part, request.bump)
     progress(f"pushing outs to DVC remote {remote} and verifying them")
     dvc_ops.push(repo, dataset.dvc_yaml, remote)
+    _commit_and_tag(dataset, git, summary, snapshot)
+    _publish_tag(git, summary, request.git_push, progress)
+    summary.status = "created"
+    return summary
 
-    reason = "first version" if latest is None else _describe(change, part, request.bump)
-    message = f"{tag}: {reason}"
-    commit = git.commit(_versioned_paths(dataset), f"{message}\n\n{_overrides_text(overrides)}".strip())
+
+def _reproduce(repo: Repo, dataset: Dataset, remote: str, progress: Progress) -> None:
+    """Pull what the previous version produced, then rerun what changed; a no-op when up to date."""
+    if dvc_ops.is_up_to_date(repo, dataset.dvc_yaml):
+        return
+    if dataset.lock_file.exists():
+        progress(f"pulling the previous outs from {remote}")
+        dvc_ops.pull(repo, dataset.dvc_yaml, remote)
+    progress(f"reproducing {dataset.name}")
+    dvc_ops.reproduce(repo, dataset.dvc_yaml)
+
+
+def _commit_and_tag(dataset: Dataset, git: Git, summary: Summary, snapshot: Snapshot) -> None:
+    overrides = "\n".join(f"-S {key}={value}" for key, value in summary.params_overrides.items())
+    summary.commit = git.commit(
+        _versioned_paths(dataset), f"{summary.tag}: {summary.reason}\n\n{overrides}".strip()
+    )
     snapshot.committed = True
-    git.create_tag(tag, _tag_message(tag, reason, latest_tag, remote, env.env_name, overrides, base.outs))
-    git_remote = git.push_remote() if request.git_push else None
+    git.create_tag(summary.tag, _tag_message(summary))
+
+
+def _publish_tag(git: Git, summary: Summary, enabled: bool, progress: Progress) -> None:
+    git_remote = git.push_remote() if enabled else None
     if git_remote:
-        progress(f"pushing {tag} to git remote {git_remote}")
-        git.push(git_remote, tag)
-    base.status, base.version, base.tag = "created", str(version), tag
-    base.previous_tag, base.bump, base.reason = latest_tag, part if latest else None, reason
-    base.commit, base.git_pushed = commit, git_remote is not None
-    return base
+        progress(f"pushing {summary.tag} to git remote {git_remote}")
+        git.push(git_remote, summary.tag)
+        summary.git_pushed = True
 
 
 def _bump_part(
@@ -141,7 +163,7 @@ def _columns(schema: dict) -> dict:
     return {split: section.get("columns") for split, section in schema.items()}
 
 
-def _describe(change: lockfile.OutsChange, part: versions.Part, forced: versions.Part | None) -> str:
+def _describe(part: versions.Part, forced: versions.Part | None) -> str:
     if forced:
         return f"{part} bump requested"
     return {"major": "schema changed", "minor": "content changed", "patch": "metadata changed"}[part]
@@ -153,29 +175,17 @@ def _versioned_paths(dataset: Dataset) -> list[str]:
     return [dataset.relative(path) for path in (dataset.params_file, dataset.lock_file, dataset.data_dir)]
 
 
-def _overrides_text(overrides: dict) -> str:
-    return "\n".join(f"-S {key}={value}" for key, value in overrides.items())
-
-
-def _tag_message(
-    tag: str,
-    reason: str,
-    previous: str | None,
-    remote: str,
-    environment: str | None,
-    overrides: dict,
-    outs: dict[str, str],
-) -> str:
+def _tag_message(summary: Summary) -> str:
     """Run facts live here, not in metadata.json, so they never change a dataset hash."""
     lines = [
-        f"{tag}: {reason}",
+        f"{summary.tag}: {summary.reason}",
         "",
-        f"previous: {previous or 'none'}",
-        f"dvc remote: {remote}",
-        f"environment: {environment or 'embedded defaults'}",
+        f"previous: {summary.previous_tag or 'none'}",
+        f"dvc remote: {summary.remote}",
+        f"environment: {summary.environment or 'embedded defaults'}",
         f"created: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}",
-        *(f"override: {key}={value}" for key, value in overrides.items()),
-        *(f"out: {path} {digest}" for path, digest in sorted(outs.items())),
+        *(f"override: {key}={value}" for key, value in summary.params_overrides.items()),
+        *(f"out: {path} {digest}" for path, digest in sorted(summary.outs.items())),
     ]
     return "\n".join(lines)
 

@@ -8,7 +8,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from rich.console import Console
-from rich.table import Table
 
 Status = Literal["created", "unchanged"]
 MAX_METRICS = 8
@@ -56,9 +55,11 @@ def key_metrics(metrics: Mapping[str, Any], prefix: str = "", depth: int = 2) ->
 
 
 def render(summary: Summary, console: Console) -> None:
+    """Aligned `name  value` lines: they survive narrow terminals and CI logs, unlike a table."""
     verb = "created" if summary.changed else "unchanged at"
-    console.print(f"[bold]{summary.dataset}[/]: {verb} [bold green]{summary.tag}[/] ({summary.reason})")
-    table = Table(show_header=False, box=None, pad_edge=False)
+    console.print(
+        f"[bold]{summary.dataset}[/]: {verb} [bold green]{summary.tag}[/] ({summary.reason})", soft_wrap=True
+    )
     rows: list[tuple[str, Any]] = [
         ("previous", summary.previous_tag or "-"),
         ("bump", summary.bump or "-"),
@@ -71,6 +72,6 @@ def render(summary: Summary, console: Console) -> None:
         *((f"metric {name}", value) for name, value in summary.metrics.items()),
         ("took", f"{summary.duration_s:.2f} s"),
     ]
+    width = max(len(name) for name, _ in rows)
     for name, value in rows:
-        table.add_row(f"  {name}", str(value))
-    console.print(table)
+        console.print(f"  {name:<{width}}  {value}", highlight=False, soft_wrap=True)
