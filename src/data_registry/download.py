@@ -23,7 +23,7 @@ from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from data_registry import __version__
 from data_registry.atomic import atomic_dir, atomic_path
-from data_registry.errors import ChecksumMismatch, DownloadError
+from data_registry.errors import ChecksumMismatch, DownloadError, ParamsError
 
 DEFAULT_RETRIES = 4
 DEFAULT_BACKOFF = 1.0
@@ -97,6 +97,25 @@ def remote_files(source: Mapping[str, Any], mirror: str | None = None) -> list[R
     ]
 
 
+def require_pinned(files: Iterable[RemoteFile], trust_on_first_use: bool = False) -> None:
+    """Refuse to fetch a file whose checksum params.yaml does not pin.
+
+    Without a pin any bytes would be accepted and become a version. Trust on first
+    use is an explicit opt-in (a params key) for sources whose checksums are not
+    published: the first download's digests are then recorded in metadata.json and
+    belong in params.yaml before the next version.
+    """
+    unpinned = [file.name for file in files if not (file.md5 or file.sha256)]
+    if unpinned and not trust_on_first_use:
+        raise ParamsError(
+            f"no checksum pinned for {', '.join(unpinned)}",
+            "set source.files.<key>.sha256 in params.yaml from a verified download, "
+            "or set source.trust_on_first_use: true to accept and record the first download",
+        )
+    for name in unpinned:
+        log.warning("%s: no pinned checksum; trusting this first download", name)
+
+
 def redact(url: str) -> str:
     """The URL without user info, query or fragment: those may carry tokens and must not reach logs."""
     parts = urlsplit(url)
@@ -168,6 +187,15 @@ def fetch_all(files: Iterable[RemoteFile], folder: Path, **options: Any) -> list
             for file in files
         ]
     return [Fetched(folder / item.path.name, item.size, item.md5, item.sha256) for item in fetched]
+
+
+def file_digest(path: Path, algorithm: str = "sha256") -> str:
+    """Hex digest of a file already on disk, read in chunks: for lineage of what was fetched."""
+    digest = hashlib.new(algorithm)
+    with path.open("rb") as source:
+        while chunk := source.read(CHUNK_SIZE):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def retry_delay(attempt: int, backoff: float, requested: float | None = None) -> float:

@@ -51,6 +51,19 @@ def value_counts(column: pa.ChunkedArray, names: Sequence[str]) -> dict[str, int
     return {name: counts.get(index, 0) for index, name in enumerate(names)}
 
 
+def distinct_counts(column: pa.ChunkedArray) -> dict[str, int]:
+    """Rows per distinct value (keys as text, in value order): for labels that are not class ids,
+    such as a 3-9 quality score."""
+    counts = sorted((item["values"].as_py(), item["counts"].as_py()) for item in pc.value_counts(column))
+    return {str(value): count for value, count in counts}
+
+
+def duplicate_rows(table: pa.Table, columns: Sequence[str] | None = None) -> int:
+    """Rows equal (on `columns`, default all) to an earlier row: what a dedup would drop."""
+    keys = list(columns or table.column_names)
+    return table.num_rows - table.group_by(keys).aggregate([]).num_rows
+
+
 def histogram(values: pa.ChunkedArray, bins: int, x: str) -> list[dict[str, float | int]]:
     """Equal-width bins over the values' range, as rows of bin centre (`x`) and `count`."""
     counts, edges = np.histogram(pc.drop_null(values).to_numpy(), bins=bins)

@@ -51,3 +51,24 @@ def test_train_val_splits_a_table_and_keeps_its_schema() -> None:
     assert parts["val"].schema.metadata == {b"k": b"v"}
     ids = parts["train"].column("id").to_pylist() + parts["val"].column("id").to_pylist()
     assert sorted(ids) == list(range(10))
+
+
+def test_stratified_split_keeps_each_label_share_and_is_seeded() -> None:
+    labels = np.array([3] * 5 + [5] * 50 + [6] * 40 + [9] * 2)
+    train, val = splits.stratified_train_val_indices(labels, 0.2, seed=4)
+
+    assert sorted([*train, *val]) == list(range(len(labels)))
+    assert {int(label): int((labels[val] == label).sum()) for label in (3, 5, 6, 9)} == {
+        3: 1,
+        5: 10,
+        6: 8,
+        9: 0,
+    }
+    again = splits.stratified_train_val_indices(labels, 0.2, seed=4)
+    assert np.array_equal(again[1], val)
+    assert not np.array_equal(splits.stratified_train_val_indices(labels, 0.2, seed=5)[1], val)
+
+
+def test_stratified_split_refuses_a_fraction_that_empties_val() -> None:
+    with pytest.raises(ParamsError):
+        splits.stratified_train_val_indices(np.array([0, 1, 2, 3]), 0.1, seed=0)
