@@ -16,7 +16,7 @@ from typing import Annotated, TextIO
 import typer
 from rich.console import Console
 
-from data_registry.errors import RegistryError
+from data_registry.errors import RegistryError, UsageError
 from data_registry.stage import fail
 
 app = typer.Typer(
@@ -98,6 +98,39 @@ def list_datasets(
         else:
             for dataset in found:
                 print(f"{dataset.name}\t{','.join(dataset.labels)}")
+
+
+@app.command()
+def changed(
+    base: Annotated[
+        str | None,
+        typer.Option(
+            "--base", help="Commit before the change, e.g. a push's `before` (all zeros: every dataset)."
+        ),
+    ] = None,
+    head: Annotated[str, typer.Option("--head", help="Commit after the change.")] = "HEAD",
+    dataset: Annotated[
+        str | None,
+        typer.Option("--dataset", help="No diff: report this dataset, or `all`, as changed (manual runs)."),
+    ] = None,
+    as_json: JsonOption = False,
+    repo: RepoOption = None,
+) -> None:
+    """List the datasets whose pipeline or the shared code changed between two commits."""
+    with _errors_as_one_line():
+        from data_registry import changes
+
+        if (base is None) == (dataset is None):
+            raise UsageError("give exactly one of --base REF or --dataset NAME")
+        root = _root(repo)
+        found = (
+            changes.requested(root, dataset) if dataset else changes.changed_datasets(root, base or "", head)
+        )
+        if as_json:
+            print(found.to_json())
+        else:
+            for name, paths in found.reasons.items():
+                print(f"{name}\t{', '.join(paths)}")
 
 
 @contextlib.contextmanager
