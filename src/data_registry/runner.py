@@ -12,6 +12,7 @@ import contextlib
 import fnmatch
 import json
 import os
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING
 from data_registry import datasets, lockfile, metadata, params, settings, versions
 from data_registry import dvc as dvc_ops
 from data_registry.datasets import Dataset
-from data_registry.errors import DirtyTree, LockBusy
+from data_registry.errors import DirtyTree, LockBusy, PublishFailed
 from data_registry.git import Git
 from data_registry.summary import Summary, key_metrics
 
@@ -95,6 +96,7 @@ def _version(
         if overrides:
             snapshot.restore()  # an override that changes no out is not a version
         summary.reason = "outs identical to the latest tag"
+        _publish_serving_copies(dataset, summary, progress)
         return summary
 
     part = _bump_part(dataset, git, latest_tag, change, document, request.bump)
@@ -111,6 +113,7 @@ def _version(
     _commit_and_tag(dataset, git, summary, snapshot)
     _publish_tag(git, summary, request.git_push, progress)
     summary.status = "created"
+    _publish_serving_copies(dataset, summary, progress)
     return summary
 
 
@@ -140,6 +143,22 @@ def _publish_tag(git: Git, summary: Summary, enabled: bool, progress: Progress) 
         progress(f"pushing {summary.tag} to git remote {git_remote}")
         git.push(git_remote, summary.tag)
         summary.git_pushed = True
+
+
+def _publish_serving_copies(dataset: Dataset, summary: Summary, progress: Progress) -> None:
+    """Run the pipeline's optional `scripts/publish.py` for the version now current.
+
+    It runs on unchanged runs too: publishing must be idempotent (skip when the target
+    already holds this content hash), so a lost serving copy comes back on the next run.
+    Run facts reach it as arguments, never through params or metadata.
+    """
+    if not dataset.publish_script.is_file():
+        return
+    progress(f"publishing serving copies of {summary.tag}")
+    command = [sys.executable, "scripts/publish.py", "--tag", summary.tag, "--version", summary.version]
+    if subprocess.run(command, cwd=dataset.pipeline_dir).returncode != 0:
+        raise PublishFailed(f"publishing {summary.tag} failed")
+    summary.published = True
 
 
 def _bump_part(

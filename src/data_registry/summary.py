@@ -26,6 +26,7 @@ class Summary:
     remote: str | None = None
     environment: str | None = None
     git_pushed: bool = False
+    published: bool = False
     params_overrides: dict[str, Any] = field(default_factory=dict)
     outs: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -67,6 +68,7 @@ def render(summary: Summary, console: Console) -> None:
         ("remote", summary.remote or "-"),
         ("environment", summary.environment or "embedded defaults"),
         ("git pushed", "yes" if summary.git_pushed else "no"),
+        ("published", "yes" if summary.published else "no"),
         *((f"-S {key}", value) for key, value in summary.params_overrides.items()),
         *((f"out {path}", digest) for path, digest in summary.outs.items()),
         *((f"metric {name}", value) for name, value in summary.metrics.items()),

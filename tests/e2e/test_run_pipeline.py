@@ -219,3 +219,25 @@ def test_commit_and_tag_reach_the_git_remote(registry: Path, s3: S3Server, tmp_p
     assert f"refs/tags/{DS}-v1.0.0" in remote_tags
     annotated = git(registry, "tag", "-l", "--format=%(contents)", f"{DS}-v1.0.0")
     assert "dvc remote: minio" in annotated and "testing" not in annotated
+
+
+def test_publish_script_runs_for_new_and_unchanged_versions(registry: Path, tmp_path: Path) -> None:
+    served = tmp_path / "served.txt"
+    script = registry / "pipelines" / DS / "scripts" / "publish.py"
+    script.write_text(
+        "import sys\n"
+        "tag = sys.argv[sys.argv.index('--tag') + 1]\n"
+        f"open({str(served)!r}, 'a').write(tag + '\\n')\n"
+        "sys.exit(1 if tag.endswith('1.1.0') else 0)\n"
+    )
+    git(registry, "add", str(script))
+    git(registry, "commit", "-qm", "publish step")
+
+    first = summary_of(run_pipeline(registry, DS, "--json"))
+    second = summary_of(run_pipeline(registry, DS, "--json"))
+    failed = run_pipeline(registry, DS, "-S", "n_samples=1200", "--json")
+
+    assert first["published"] and second["published"] and second["status"] == "unchanged"
+    assert failed.returncode == 1 and "publishing synthetic-tabular-v1.1.0 failed" in failed.stderr
+    assert tags(registry, DS) == [f"{DS}-v1.0.0", f"{DS}-v1.1.0"], "a failed publish keeps the version"
+    assert served.read_text().split() == [f"{DS}-v1.0.0", f"{DS}-v1.0.0", f"{DS}-v1.1.0"]
