@@ -65,6 +65,10 @@ class StageFailed(RegistryError):
     hint = "fix the cause printed above and rerun; the previous version is untouched"
 
 
+class PublishFailed(RegistryError):
+    hint = "the version is tagged and its data is in the remote; fix the cause above and rerun to publish"
+
+
 class RemoteError(RegistryError):
     hint = "check the remote's endpoint and credentials (env or .dvc/config.local), then rerun"
 
