@@ -1,0 +1,69 @@
+"""Processed splits -> metadata.json (lineage at the pinned commit, label distribution,
+text lengths, duplicates, cross-split leakage) and plots data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from data_registry import datasets, download, hub, metadata, params, parquet, profile, stage, text
+
+DATASET = "emotion"
+LENGTH_BINS = 20
+
+
+def main() -> None:
+    config = params.load()
+    classes = config["classes"]
+    dataset = datasets.get(datasets.find_root(), DATASET)
+    splits = sorted(config["source"]["files"])
+    files = {split: dataset.data_dir / "processed" / split / f"{split}.parquet" for split in splits}
+    tables = {split: parquet.read(path) for split, path in files.items()}
+    metrics: dict[str, Any] = {split: text.split_metrics(table, classes) for split, table in tables.items()}
+    metrics["leakage"] = text.leakage({split: tables[split] for split in ("train", "val", "test")})
+    document = metadata.build(
+        DATASET,
+        source=describe_source(config["source"], dataset.data_dir / "raw"),
+        params={"classes": classes},
+        files=files,
+        metrics=metrics,
+    )
+    metadata.write(dataset.metadata_file, document)
+    plots = dataset.data_dir / "plots"
+    profile.write_csv(
+        plots / "label_distribution.csv",
+        ["split", "label", "class", "count"],
+        [
+            {"split": split, "label": label, "class": name, "count": metrics[split]["label_counts"][name]}
+            for split in splits
+            for label, name in enumerate(classes)
+        ],
+    )
+    profile.write_csv(
+        plots / "text_length.csv",
+        ["split", "words", "count"],
+        [
+            {"split": split, **row}
+            for split in splits
+            for row in profile.histogram(text.lengths(tables[split])["words"], LENGTH_BINS, "words")
+        ],
+    )
+
+
+def describe_source(source: dict[str, Any], raw: Path) -> dict[str, Any]:
+    """Public resolve URLs at the pinned commit and the sha256 of the bytes fetched."""
+    files = {
+        key: {
+            "path": entry["path"],
+            "url": remote.url,
+            "sha256": download.file_digest(raw / remote.name),
+        }
+        for (key, entry), remote in zip(
+            sorted(source["files"].items()), hub.remote_files(source), strict=True
+        )
+    }
+    return {**{key: value for key, value in source.items() if key != "files"}, "files": files}
+
+
+if __name__ == "__main__":
+    stage.run(main)

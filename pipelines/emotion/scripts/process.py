@@ -1,0 +1,23 @@
+"""Raw hub parquet -> one parquet per split: `text` (string), `label` (int64), class names in
+the schema metadata. Rows keep the published order."""
+
+from __future__ import annotations
+
+from data_registry import datasets, params, parquet, stage, text
+
+DATASET = "emotion"
+
+
+def main() -> None:
+    config = params.load()
+    classes = config["classes"]
+    dataset = datasets.get(datasets.find_root(), DATASET)
+    for split in sorted(config["source"]["files"]):
+        table = text.read_labelled(dataset.data_dir / "raw" / f"{split}.parquet", classes)
+        parquet.write(
+            table, dataset.data_dir / "processed" / split / f"{split}.parquet", {"classes": classes}
+        )
+
+
+if __name__ == "__main__":
+    stage.run(main)
