@@ -1,0 +1,39 @@
+"""The CLI starts fast: heavy libraries load inside the commands that need them.
+
+Checked by which modules `import data_registry.cli` pulls in, not by a stopwatch,
+so the test holds on a loaded CI machine.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = (
+    "dvc.repo",
+    "pyarrow",
+    "pandas",
+    "numpy",
+    "mlflow",
+    "ray",
+    "torch",
+    "sentence_transformers",
+    "psycopg",
+)
+
+
+def test_cli_import_loads_no_heavy_library() -> None:
+    probe = "import json, sys, data_registry.cli; print(json.dumps(sorted(sys.modules)))"
+    loaded = json.loads(subprocess.run([sys.executable, "-c", probe], check=True, capture_output=True).stdout)
+
+    heavy = [name for name in loaded if name.split(".")[0] in HEAVY or name in HEAVY]
+    assert heavy == []
+
+
+def test_help_lists_the_run_command() -> None:
+    command = Path(sys.executable).parent / "data-registry"
+    result = subprocess.run([str(command), "--help"], capture_output=True, text=True, check=False)
+
+    assert result.returncode == 0 and "run" in result.stdout
