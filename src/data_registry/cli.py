@@ -11,13 +11,17 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 from rich.console import Console
 
 from data_registry.errors import RegistryError, UsageError
 from data_registry.stage import fail
+
+if TYPE_CHECKING:
+    from data_registry.summary import Summary
+    from data_registry.versions import Part
 
 app = typer.Typer(
     help="Versioned datasets: DVC pipelines, immutable git tags, object-store outs.", no_args_is_help=True
@@ -60,26 +64,69 @@ def run(
     """Reproduce a dataset and, if its outs changed, push them and tag a new version."""
     with _errors_as_one_line(), _stdout_reserved_for_json(as_json) as out:
         from data_registry import runner
-        from data_registry.summary import render
-        from data_registry.versions import PARTS
 
-        if bump is not None and bump not in PARTS:
-            raise typer.BadParameter(f"--bump must be one of {', '.join(PARTS)}")
         request = runner.RunRequest(
             dataset=dataset,
             env_name=env,
             remote=remote,
             overrides=overrides or [],
-            bump=bump,
+            bump=_checked_bump(bump),
             git_push=not no_push,
         )
-        summary = runner.run(
-            _root(repo), request, progress=lambda message: stderr.print(f"[dim]• {message}[/]")
+        _print_summary(runner.run(_root(repo), request, progress=_progress), as_json, out)
+
+
+@app.command("add-collection")
+def add_collection(
+    name: Annotated[
+        str, typer.Argument(help="Collection name, e.g. cats; tags are collection-<name>-vX.Y.Z.")
+    ],
+    folder: Annotated[Path, typer.Argument(help="Folder holding the collection's image files.")],
+    env: Annotated[str | None, typer.Option("--env", help="Load .env.<NAME> (docker, minikube).")] = None,
+    remote: Annotated[str | None, typer.Option("--remote", help="DVC remote to push to.")] = None,
+    bump: Annotated[
+        str | None, typer.Option("--bump", help="Bump for changed content (default minor).", metavar="PART")
+    ] = None,
+    no_push: Annotated[
+        bool, typer.Option("--no-push", help="Do not push the commit and tag to git.")
+    ] = False,
+    as_json: JsonOption = False,
+    repo: RepoOption = None,
+) -> None:
+    """Version a raw image collection: copy to data/collections/<name>, dvc add, push, verify, tag."""
+    with _errors_as_one_line(), _stdout_reserved_for_json(as_json) as out:
+        from data_registry import collections
+
+        request = collections.AddRequest(
+            name=name,
+            folder=folder,
+            env_name=env,
+            remote=remote,
+            bump=_checked_bump(bump),
+            git_push=not no_push,
         )
-        if as_json:
-            print(summary.to_json(), file=out)
-        else:
-            render(summary, Console(file=out))
+        _print_summary(collections.add(_root(repo), request, progress=_progress), as_json, out)
+
+
+def _checked_bump(bump: str | None) -> Part | None:
+    from data_registry.versions import PARTS
+
+    if bump is not None and bump not in PARTS:
+        raise typer.BadParameter(f"--bump must be one of {', '.join(PARTS)}")
+    return bump
+
+
+def _progress(message: str) -> None:
+    stderr.print(f"[dim]• {message}[/]")
+
+
+def _print_summary(summary: Summary, as_json: bool, out: TextIO) -> None:
+    from data_registry.summary import render
+
+    if as_json:
+        print(summary.to_json(), file=out)
+    else:
+        render(summary, Console(file=out))
 
 
 @app.command("datasets")

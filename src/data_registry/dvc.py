@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data_registry.errors import RemoteError, StageFailed
+from data_registry.errors import RegistryError, RemoteError, StageFailed
 from data_registry.settings import Settings
 
 if TYPE_CHECKING:
@@ -85,6 +85,39 @@ def push(repo: Repo, target: Path, remote: str) -> None:
         raise RemoteError(f"push to DVC remote {remote!r} failed: {_reason(error)}") from error
     if missing:
         raise RemoteError(f"DVC remote {remote!r} is missing {sorted(missing)} after push")
+
+
+def add(repo: Repo, path: Path) -> str:
+    """`dvc add` a folder (writes `<path>.dvc` and the .gitignore entry); the md5 of its content."""
+    from dvc.exceptions import DvcException
+
+    try:
+        stages = repo.add(str(path))
+    except DvcException as error:
+        raise RegistryError(
+            f"dvc add {path.name} failed: {_reason(error)}", "fix the cause and rerun; nothing was tagged"
+        ) from error
+    return str(stages[0].outs[0].hash_info.value)
+
+
+def get(settings: Settings, url: str, path: str, rev: str, out: Path, remote: str | None = None) -> None:
+    """`dvc get` of `path` at `rev` from the registry at `url` (a git URL or a local checkout).
+
+    When `url` is this checkout, its remotes get the same environment overrides as
+    `open_repo` (local remote under DATA_REGISTRY_HOME, AWS_ENDPOINT_URL), and its cache
+    serves what it already holds.
+    """
+    from dvc.config import Config
+    from dvc.repo import Repo
+
+    config = None
+    if Path(url).resolve() == settings.root.resolve():
+        committed = Config(dvc_dir=str(settings.root / ".dvc"))
+        config = config_overrides(settings, dict(committed["remote"])) or None
+    try:
+        Repo.get(url, path, out=str(out), rev=rev, remote=remote, config=config)
+    except Exception as error:  # git, network and missing-object errors surface as many types
+        raise RemoteError(f"cannot get {path} at {rev} from {url}: {_reason(error)}") from error
 
 
 def _reason(error: BaseException) -> str:

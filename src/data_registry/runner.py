@@ -111,7 +111,7 @@ def _version(
     progress(f"pushing outs to DVC remote {remote} and verifying them")
     dvc_ops.push(repo, dataset.dvc_yaml, remote)
     _commit_and_tag(dataset, git, summary, snapshot)
-    _publish_tag(git, summary, request.git_push, progress)
+    publish_tag(git, summary, request.git_push, progress)
     summary.status = "created"
     _publish_serving_copies(dataset, summary, progress)
     return summary
@@ -134,10 +134,10 @@ def _commit_and_tag(dataset: Dataset, git: Git, summary: Summary, snapshot: Snap
         _versioned_paths(dataset), f"{summary.tag}: {summary.reason}\n\n{overrides}".strip()
     )
     snapshot.committed = True
-    git.create_tag(summary.tag, _tag_message(summary))
+    git.create_tag(summary.tag, tag_message(summary))
 
 
-def _publish_tag(git: Git, summary: Summary, enabled: bool, progress: Progress) -> None:
+def publish_tag(git: Git, summary: Summary, enabled: bool, progress: Progress) -> None:
     git_remote = git.push_remote() if enabled else None
     if git_remote:
         progress(f"pushing {summary.tag} to git remote {git_remote}")
@@ -194,7 +194,7 @@ def _versioned_paths(dataset: Dataset) -> list[str]:
     return [dataset.relative(path) for path in (dataset.params_file, dataset.lock_file, dataset.data_dir)]
 
 
-def _tag_message(summary: Summary) -> str:
+def tag_message(summary: Summary) -> str:
     """Run facts live here, not in metadata.json, so they never change a dataset hash."""
     lines = [
         f"{summary.tag}: {summary.reason}",

@@ -1,0 +1,159 @@
+"""Raw image collections, versioned on their own: `data-registry add-collection <name> <folder>`.
+
+A collection is a folder of files under `data/collections/<name>`, tracked by a
+`.dvc` file and tagged `collection-<name>-vX.Y.Z` with the same rules as datasets:
+the data is pushed and verified before the tag exists, tags are never moved, and
+adding the same content again makes no tag. Processed datasets pin a tag and pull
+it in with `fetch` (DVC's get/import machinery), so a collection can move on
+without changing any dataset built from an earlier version.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from data_registry import datasets, runner, settings, versions
+from data_registry import dvc as dvc_ops
+from data_registry.atomic import atomic_dir
+from data_registry.errors import UsageError
+from data_registry.git import Git
+from data_registry.summary import Summary
+
+COLLECTIONS_DIR = Path("data") / "collections"
+TAG_PREFIX = "collection-"
+_TAG = re.compile(rf"{TAG_PREFIX}([a-z0-9][a-z0-9-]*)-v(\d+\.\d+\.\d+)")
+
+
+@dataclass(frozen=True)
+class AddRequest:
+    name: str
+    folder: Path
+    env_name: str | None = None
+    remote: str | None = None
+    bump: versions.Part | None = None
+    git_push: bool = True
+    lock_timeout: float = 3600.0
+
+
+def tag_prefix(name: str) -> str:
+    """`cats` -> `collection-cats`: the "dataset" part of `collection-cats-v1.0.0`."""
+    return f"{TAG_PREFIX}{datasets.validate_name(name)}"
+
+
+def parse_tag(tag: str) -> tuple[str, versions.Version]:
+    """`collection-cats-v1.2.0` -> ("cats", 1.2.0); anything else is a usage error."""
+    match = _TAG.fullmatch(tag)
+    if not match:
+        raise UsageError(
+            f"{tag!r} is not a collection tag", "collection tags look like collection-<name>-v1.0.0"
+        )
+    return match.group(1), versions.Version.parse(match.group(2))
+
+
+def add(root: Path, request: AddRequest, progress: runner.Progress = lambda _message: None) -> Summary:
+    started = time.perf_counter()
+    prefix = tag_prefix(request.name)
+    source = _check_folder(request.folder)
+    target = root / COLLECTIONS_DIR / request.name
+    git = Git(root)
+    with runner.repository_lock(git, request.lock_timeout, progress):
+        env = settings.export_environment(root, request.env_name)
+        tracked = [target.with_suffix(".dvc"), target.parent / ".gitignore"]
+        # On failure the .dvc file goes back to the tagged version; `dvc checkout` restores the folder.
+        snapshot = runner.Snapshot({path: path.read_bytes() if path.exists() else None for path in tracked})
+        try:
+            summary = _version(root, request, source, target, prefix, git, env, snapshot, progress)
+        except BaseException:
+            if not snapshot.committed:
+                snapshot.restore()
+            raise
+    summary.duration_s = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _version(
+    root: Path,
+    request: AddRequest,
+    source: Path,
+    target: Path,
+    prefix: str,
+    git: Git,
+    env: settings.Settings,
+    snapshot: runner.Snapshot,
+    progress: runner.Progress,
+) -> Summary:
+    repo = dvc_ops.open_repo(env)
+    remote = request.remote or env.dvc_remote or dvc_ops.default_remote(repo)
+    dvc_ops.check_remote(repo, remote)
+    if source != target.resolve():
+        progress(f"copying {source} to {target.relative_to(root)}")
+        with atomic_dir(target) as staging:
+            shutil.copytree(source, staging, dirs_exist_ok=True)
+    digest = dvc_ops.add(repo, target)
+    dvc_file = target.with_suffix(".dvc").relative_to(root).as_posix()
+    latest = versions.latest(prefix, git.tags(versions.tag_pattern(prefix)))
+    latest_tag = versions.tag_name(prefix, latest) if latest else None
+    files = sum(1 for path in target.rglob("*") if path.is_file())
+    summary = Summary(
+        dataset=prefix,
+        status="unchanged",
+        version=str(latest or ""),
+        tag=latest_tag or "",
+        remote=remote,
+        environment=env.env_name,
+        outs={target.relative_to(root).as_posix(): digest},
+        metrics={"files": files},
+    )
+    if latest_tag and _tagged_digest(git, latest_tag, dvc_file) == digest:
+        summary.reason = "same content as the latest tag"
+        return summary
+
+    part = request.bump or "minor"
+    version = versions.next_version(latest, part)
+    summary.version, summary.tag, summary.previous_tag = (
+        str(version),
+        versions.tag_name(prefix, version),
+        latest_tag,
+    )
+    summary.bump = part if latest else None
+    summary.reason = "first version" if latest is None else f"content changed ({part})"
+    progress(f"pushing {files} files to DVC remote {remote} and verifying them")
+    dvc_ops.push(repo, target.with_suffix(".dvc"), remote)
+    summary.commit = git.commit(
+        [dvc_file, (COLLECTIONS_DIR / ".gitignore").as_posix()], f"{summary.tag}: {summary.reason}"
+    )
+    snapshot.committed = True
+    git.create_tag(summary.tag, runner.tag_message(summary))
+    runner.publish_tag(git, summary, request.git_push, progress)
+    summary.status = "created"
+    return summary
+
+
+def _check_folder(folder: Path) -> Path:
+    source = folder.expanduser().resolve()
+    if not source.is_dir():
+        raise UsageError(f"{folder} is not a folder", "pass the folder that holds the collection's images")
+    if not any(path.is_file() for path in source.rglob("*")):
+        raise UsageError(f"{folder} holds no files", "a collection needs at least one image")
+    return source
+
+
+def _tagged_digest(git: Git, tag: str, dvc_file: str) -> str | None:
+    text = git.show(tag, dvc_file)
+    outs = (yaml.safe_load(text) or {}).get("outs") if text else None
+    return str(outs[0].get("md5")) if outs else None
+
+
+def fetch(env: settings.Settings, registry: str, tag: str, dest: Path, remote: str | None = None) -> str:
+    """Pull the collection version `tag` from `registry` into `dest`; the collection's name."""
+    name, _ = parse_tag(tag)
+    dvc_ops.get(
+        env, registry, (COLLECTIONS_DIR / name).as_posix(), tag, dest, remote=remote or env.dvc_remote
+    )
+    return name
