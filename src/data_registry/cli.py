@@ -180,6 +180,117 @@ def changed(
                 print(f"{name}\t{', '.join(paths)}")
 
 
+# --- consumers: read exact versions of a registry (a local checkout or a git URL) ---
+
+RegistryOption = Annotated[
+    str | None, typer.Option("--repo", help="Registry: checkout path or git URL (default: this checkout).")
+]
+VersionOption = Annotated[str, typer.Option("--version", help="latest, 1, 1.2 or 1.2.0.")]
+RemoteOption = Annotated[str | None, typer.Option("--remote", help="DVC remote to read from.")]
+RemoteConfigOption = Annotated[
+    list[str] | None,
+    typer.Option("--remote-config", help="key=value for the remote, e.g. endpointurl=http://host:9000."),
+]
+
+
+def _remote_config(pairs: list[str] | None) -> dict[str, str] | None:
+    if not pairs:
+        return None
+    if any("=" not in pair for pair in pairs):
+        raise UsageError("--remote-config takes key=value, e.g. endpointurl=http://localhost:9000")
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+@app.command("list")
+def list_versions(as_json: JsonOption = False, repo: RegistryOption = None) -> None:
+    """Datasets with their latest version, row count and size."""
+    with _errors_as_one_line():
+        from data_registry.client import catalog, render
+
+        entries = catalog(repo)
+        print(json.dumps(entries, indent=2) if as_json else render.catalog_table(entries))
+
+
+@app.command("versions")
+def versions_of(dataset: str, as_json: JsonOption = False, repo: RegistryOption = None) -> None:
+    """A dataset's versions, oldest first (from the registry's git tags; no clone)."""
+    with _errors_as_one_line():
+        from data_registry.client import versions
+
+        found = versions(dataset, repo)
+        print(json.dumps(found) if as_json else "\n".join(found))
+
+
+@app.command()
+def show(
+    dataset: str, version: VersionOption = "latest", as_json: JsonOption = False, repo: RegistryOption = None
+) -> None:
+    """A version's dataset card and metadata (lineage, schema, rows, metrics)."""
+    with _errors_as_one_line():
+        from data_registry.client import card, locate, metadata, render
+
+        registry = locate(repo)
+        document = metadata(dataset, version, registry)
+        text = card(dataset, document["version"], registry)
+        print(
+            json.dumps({"card": text, "metadata": document}, indent=2)
+            if as_json
+            else render.shown(text, document)
+        )
+
+
+@app.command()
+def diff(dataset: str, old: str, new: str, as_json: JsonOption = False, repo: RegistryOption = None) -> None:
+    """What changed between two versions: params, schema, row counts, metrics, outs."""
+    with _errors_as_one_line():
+        from data_registry.client import diff as compare
+        from data_registry.client import render
+
+        report = compare(dataset, old, new, repo)
+        print(json.dumps(report, indent=2) if as_json else render.differences(report))
+
+
+@app.command()
+def get(
+    dataset: str,
+    out: Annotated[Path, typer.Option("--out", help="Folder to create with the data.")],
+    version: VersionOption = "latest",
+    split: Annotated[str | None, typer.Option("--split", help="Only this split.")] = None,
+    remote: RemoteOption = None,
+    remote_config: RemoteConfigOption = None,
+    repo: RegistryOption = None,
+) -> None:
+    """Copy a version's processed data (or one split) into a new folder."""
+    with _errors_as_one_line():
+        from data_registry import client
+
+        written = client.get(
+            dataset, version, out, split, repo, remote=remote, remote_config=_remote_config(remote_config)
+        )
+        print(written)
+
+
+@app.command()
+def verify(
+    dataset: str,
+    version: VersionOption = "latest",
+    remote: RemoteOption = None,
+    remote_config: RemoteConfigOption = None,
+    as_json: JsonOption = False,
+    repo: RegistryOption = None,
+) -> None:
+    """Check every out of a version is in the remote with the right hash (reads each object back)."""
+    with _errors_as_one_line():
+        from data_registry import client
+
+        registry = client.locate(repo, remote=remote, remote_config=_remote_config(remote_config))
+        report = client.verify(dataset, version, registry)
+        if as_json:
+            print(json.dumps(report.to_dict(), indent=2))
+        else:
+            print(f"{report.tag}: {report.objects} objects, {report.bytes} bytes intact in {report.remote}")
+
+
 @contextlib.contextmanager
 def _errors_as_one_line() -> Iterator[None]:
     try:

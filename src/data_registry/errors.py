@@ -61,6 +61,17 @@ class CorruptSource(RegistryError):
     hint = "the downloaded file is not in the expected format; delete it and rerun the pipeline"
 
 
+class PromptError(UsageError):
+    hint = "check the prompt file (name, template) and MLFLOW_TRACKING_URI, then rerun"
+
+
+class UnknownPrompt(PromptError):
+    hint = (
+        "`data-registry prompts list` shows what is registered; register the pipeline's prompt file "
+        "with `data-registry prompts register <file>` or pin an existing prompt.version in params.yaml"
+    )
+
+
 class StageFailed(RegistryError):
     hint = "fix the cause printed above and rerun; the previous version is untouched"
 
@@ -83,3 +94,15 @@ class TagConflict(RegistryError):
 
 class GitError(RegistryError):
     hint = "run the git command shown by hand to see why, fix it and rerun"
+
+
+class UnknownVersion(UsageError):
+    hint = "pick one of the versions listed, `latest`, or a prefix such as 1.2"
+
+
+class UnknownSplit(UsageError):
+    hint = "pick one of the splits listed; `data-registry show <dataset>` describes them"
+
+
+class RegistryUnreachable(RegistryError):
+    hint = "check the registry path or git URL passed as --repo / repo= and your git access to it"

@@ -39,6 +39,7 @@ class Settings:
     embedding_batch_size: int
     embedding_workers: int
     github_token: str | None = field(default=None, repr=False)
+    client_cache: Path = field(default_factory=lambda: Path("~/.cache/data-registry").expanduser())
 
     @property
     def local_remote_dir(self) -> Path:
@@ -116,7 +117,16 @@ def load(root: Path, environ: Mapping[str, str] | None = None) -> Settings:
         embedding_batch_size=_positive_int(env, "EMBEDDING_BATCH_SIZE", 64),
         embedding_workers=_positive_int(env, "EMBEDDING_WORKERS", os.cpu_count() or 1),
         github_token=env.get("GITHUB_TOKEN") or None,
+        client_cache=_client_cache(env),
     )
+
+
+def _client_cache(env: Mapping[str, str]) -> Path:
+    """Where consumers keep materialised versions: tags are immutable, so it never goes stale."""
+    if env.get("DATA_REGISTRY_CACHE"):
+        return Path(env["DATA_REGISTRY_CACHE"]).expanduser().resolve()
+    base = Path(env.get("XDG_CACHE_HOME") or "~/.cache").expanduser()
+    return (base / "data-registry").resolve()
 
 
 def _positive_int(env: Mapping[str, str], key: str, default: int) -> int:

@@ -1,0 +1,156 @@
+"""The client's core: which versions exist, what a version says about itself, and its data.
+
+Every read is of an exact tag. A tag is immutable, so a split fetched once is kept in
+the client cache and later reads of the same version touch neither git nor DVC.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from data_registry import lockfile
+from data_registry import metadata as metadata_schema
+from data_registry.atomic import atomic_dir
+from data_registry.client import files, remote_tags
+from data_registry.client.location import Registry, locate
+from data_registry.datasets import Dataset, validate_name
+from data_registry.errors import UsageError
+from data_registry.versions import tag_name
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import pyarrow as pa
+
+Repo = str | Path | Registry | None
+LATEST = remote_tags.LATEST
+
+
+def versions(dataset: str, repo: Repo = None) -> list[str]:
+    """The dataset's versions, oldest first (semver order), from the registry's tags."""
+    registry = locate(repo)
+    found = remote_tags.dataset_versions(validate_name(dataset), remote_tags.list_tags(registry))
+    return [str(version) for version in found]
+
+
+def resolve(dataset: str, version: str = LATEST, repo: Repo = None) -> str:
+    """`latest`, `1`, `1.2` or `1.2.0` → the exact version that exists, e.g. `1.2.3`."""
+    registry = locate(repo)
+    available = remote_tags.dataset_versions(validate_name(dataset), remote_tags.list_tags(registry))
+    return str(remote_tags.pick(dataset, version, available, registry.public_url))
+
+
+def tag(dataset: str, version: str = LATEST, repo: Repo = None) -> str:
+    """The immutable git tag of a version, e.g. `fashion-mnist-v1.2.0`."""
+    return f"{dataset}-v{resolve(dataset, version, repo)}"
+
+
+def metadata(dataset: str, version: str = LATEST, repo: Repo = None) -> dict[str, Any]:
+    """metadata.json at the version's tag, plus `version`, `tag` and `registry` (facts of the tag,
+    never stored in the file)."""
+    registry = locate(repo)
+    exact = resolve(dataset, version, registry)
+    version_tag = f"{dataset}-v{exact}"
+    document = json.loads(files.read_text(registry, version_tag, f"data/{dataset}/metadata.json"))
+    metadata_schema.validate(document)
+    return {**document, "version": exact, "tag": version_tag, "registry": registry.public_url}
+
+
+def outs(dataset: str, version: str = LATEST, repo: Repo = None) -> dict[str, str]:
+    """{repo-relative out path: md5} from dvc.lock at the version's tag: the version's identity."""
+    registry = locate(repo)
+    version_tag = tag(dataset, version, registry)
+    lock = files.read_text(registry, version_tag, f"pipelines/{dataset}/dvc.lock")
+    named = Dataset(dataset, Path())
+    return {named.out_path(path): digest for path, digest in lockfile.out_hashes(lock).items()}
+
+
+def split_files(
+    dataset: str,
+    version: str = LATEST,
+    split: str = "train",
+    repo: Repo = None,
+    *,
+    remote: str | None = None,
+    remote_config: dict[str, Any] | None = None,
+) -> list[Path]:
+    """The split's parquet files on this machine, fetched into the client cache on first use."""
+    registry = locate(repo, remote=remote, remote_config=remote_config)
+    exact = remote_tags.exact(validate_name(dataset), version)
+    if exact is not None:
+        cached = registry.cache_dir(tag_name(dataset, exact)) / split
+        if cached.is_dir():
+            return _parquet_in(cached)
+    return _parquet_in(files.materialize(registry, dataset, tag(dataset, version, registry), split))
+
+
+def read_arrow(
+    dataset: str,
+    version: str = LATEST,
+    split: str = "train",
+    repo: Repo = None,
+    *,
+    columns: list[str] | None = None,
+    remote: str | None = None,
+    remote_config: dict[str, Any] | None = None,
+) -> pa.Table:
+    """One split of one version as a pyarrow Table (schema metadata included)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    paths = split_files(dataset, version, split, repo, remote=remote, remote_config=remote_config)
+    tables = [pq.read_table(path, columns=columns) for path in paths]
+    return tables[0] if len(tables) == 1 else pa.concat_tables(tables)
+
+
+def read_pandas(
+    dataset: str,
+    version: str = LATEST,
+    split: str = "train",
+    repo: Repo = None,
+    *,
+    columns: list[str] | None = None,
+    remote: str | None = None,
+    remote_config: dict[str, Any] | None = None,
+) -> pd.DataFrame:
+    """One split of one version as a pandas DataFrame."""
+    table = read_arrow(
+        dataset, version, split, repo, columns=columns, remote=remote, remote_config=remote_config
+    )
+    return table.to_pandas()
+
+
+def get(
+    dataset: str,
+    version: str,
+    out: Path,
+    split: str | None = None,
+    repo: Repo = None,
+    *,
+    remote: str | None = None,
+    remote_config: dict[str, Any] | None = None,
+) -> Path:
+    """Copy a version's processed data (or one split of it) into `out`, which must not exist yet;
+    like `dvc get`, but by dataset and version, and all-or-nothing."""
+    if out.exists():
+        raise UsageError(f"{out} already exists", "choose a new --out folder or remove that one first")
+    registry = locate(repo, remote=remote, remote_config=remote_config)
+    version_tag = tag(dataset, version, registry)
+    fs = files.filesystem(registry, version_tag)
+    splits = [split] if split else files.list_splits(fs, dataset)
+    with atomic_dir(out) as staging:
+        for name in splits:
+            for path in files.split_paths(fs, dataset, name, version_tag):
+                files.download(fs, registry, version_tag, path, staging / name / Path(path).name)
+    return out
+
+
+def _parquet_in(folder: Path) -> list[Path]:
+    return sorted(folder.glob(f"*{files.PARQUET}"))
+
+
+def card(dataset: str, version: str = LATEST, repo: Repo = None) -> str:
+    """The dataset card (pipelines/<ds>/README.md) as it was at the version's tag."""
+    registry = locate(repo)
+    return files.read_text(registry, tag(dataset, version, registry), f"pipelines/{dataset}/README.md")

@@ -1,0 +1,99 @@
+"""Files of a registry at a tag: git-tracked text (dvc.lock, metadata.json) and DVC outs.
+
+A local checkout answers with `git show` (milliseconds, no DVC import); a git URL
+goes through `dvc.api`, which clones once per process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from data_registry.atomic import atomic_dir
+from data_registry.client.location import Registry
+from data_registry.dvc import _reason
+from data_registry.errors import RegistryError, RegistryUnreachable, RemoteError, UnknownSplit
+from data_registry.git import Git
+
+if TYPE_CHECKING:
+    from dvc.api import DVCFileSystem
+
+PARQUET = ".parquet"
+
+
+def processed_path(dataset: str) -> str:
+    return f"data/{dataset}/processed"
+
+
+def read_text(registry: Registry, tag: str, path: str) -> str:
+    """A git-tracked file's text at `tag`."""
+    root = registry.local_root
+    if root is not None:
+        text = Git(root).show(tag, path)
+        if text is None:
+            raise RegistryUnreachable(f"{path} does not exist at {tag} in {registry.public_url}")
+        return text
+    import dvc.api
+
+    with dvc_errors(registry, tag):
+        return str(dvc.api.read(path, repo=registry.url, rev=tag, config=registry.dvc_options()["config"]))
+
+
+def filesystem(registry: Registry, tag: str) -> DVCFileSystem:
+    from dvc.api import DVCFileSystem
+
+    options = registry.dvc_options()
+    with dvc_errors(registry, tag):
+        return DVCFileSystem(
+            url=options["repo"],
+            rev=tag,
+            remote=options["remote"],
+            remote_config=options["remote_config"],
+            config=options["config"],
+        )
+
+
+def list_splits(fs: DVCFileSystem, dataset: str) -> list[str]:
+    return sorted(Path(entry).name for entry in fs.ls(processed_path(dataset), detail=False))
+
+
+def split_paths(fs: DVCFileSystem, dataset: str, split: str, tag: str) -> list[str]:
+    """Repo-relative parquet files of one split at the tag, sorted; a clear error for a bad split."""
+    folder = f"{processed_path(dataset)}/{split}"
+    if not fs.isdir(folder):
+        known = ", ".join(list_splits(fs, dataset)) or "none"
+        raise UnknownSplit(f"{dataset} at {tag} has no split {split!r} (splits: {known})")
+    return sorted(path.lstrip("/") for path in fs.find(folder) if path.endswith(PARQUET))
+
+
+def materialize(registry: Registry, dataset: str, tag: str, split: str) -> Path:
+    """The split's files in the client cache, fetched once per registry and tag (atomically)."""
+    target = registry.cache_dir(tag) / split
+    if target.is_dir():
+        return target
+    fs = filesystem(registry, tag)
+    paths = split_paths(fs, dataset, split, tag)
+    with atomic_dir(target) as staging:
+        for path in paths:
+            download(fs, registry, tag, path, staging / Path(path).name)
+    return target
+
+
+def download(fs: DVCFileSystem, registry: Registry, tag: str, path: str, target: Path) -> None:
+    """One DVC-tracked file to a local path (from the DVC cache if there, else the remote)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with dvc_errors(registry, tag):
+        fs.get_file(path, str(target))
+
+
+@contextlib.contextmanager
+def dvc_errors(registry: Registry, tag: str) -> Iterator[None]:
+    """DVC and fsspec fail with many types; the user gets one line naming registry, tag and cause."""
+    try:
+        yield
+    except RegistryError:
+        raise
+    except Exception as error:
+        raise RemoteError(f"cannot read {tag} from {registry.public_url}: {_reason(error)}") from error

@@ -1,0 +1,107 @@
+"""`verify`: every cached out of a version's tag is in the remote, and hashes to its name.
+
+`dvc status --cloud` only checks that object names exist; this reads each object
+back from the remote and recomputes its md5, so a truncated or overwritten object
+is caught too. The DVC cache is never consulted: a healthy local cache must not
+hide a broken remote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from data_registry import lockfile
+from data_registry.client import files
+from data_registry.client.api import Repo, tag
+from data_registry.client.location import locate
+from data_registry.errors import RemoteError
+
+CHUNK = 1 << 20
+DIR_SUFFIX = ".dir"
+
+
+@dataclass
+class VerifyReport:
+    tag: str
+    remote: str
+    objects: int = 0
+    bytes: int = 0
+    missing: list[str] = field(default_factory=list)
+    corrupt: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing or self.corrupt)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "ok": self.ok}
+
+
+def verify(
+    dataset: str, version: str = "latest", repo: Repo = None, *, remote: str | None = None
+) -> VerifyReport:
+    """Check the version's objects in the remote; raises RemoteError listing what is missing or corrupt."""
+    from dvc.repo import Repo as DvcRepo
+
+    registry = locate(repo, remote=remote)
+    version_tag = tag(dataset, version, registry)
+    lock = files.read_text(registry, version_tag, f"pipelines/{dataset}/dvc.lock")
+    described = lockfile.metadata_outs(
+        files.read_text(registry, version_tag, f"pipelines/{dataset}/dvc.yaml")
+    )
+    digests = [digest for path, digest in lockfile.out_hashes(lock).items() if path not in described]
+    options = registry.dvc_options()
+    with (
+        files.dvc_errors(registry, version_tag),
+        DvcRepo.open(
+            options["repo"],
+            rev=version_tag,
+            remote=options["remote"],
+            remote_config=options["remote_config"],
+            config=options["config"],
+        ) as dvc_repo,
+    ):
+        odb = dvc_repo.cloud.get_remote_odb(options["remote"], command="verify")
+        report = VerifyReport(version_tag, odb.fs.unstrip_protocol(odb.path))
+        for digest in digests:
+            _check(odb, digest, report)
+    if not report.ok:
+        raise RemoteError(
+            f"{version_tag} is not intact in {report.remote}: "
+            f"{len(report.missing)} objects missing {report.missing[:3]}, "
+            f"{len(report.corrupt)} corrupt {report.corrupt[:3]}",
+            "`dvc push` from a checkout of the tag (git checkout <tag> && dvc pull/repro && dvc push)",
+        )
+    return report
+
+
+def _check(odb: Any, digest: str, report: VerifyReport) -> None:
+    content = _read(odb, digest, report)
+    if content is None or not digest.endswith(DIR_SUFFIX):
+        return
+    for entry in json.loads(content):
+        _read(odb, entry["md5"], report)
+
+
+def _read(odb: Any, digest: str, report: VerifyReport) -> bytes | None:
+    """Stream one object, count it and check its md5; the bytes are kept only for a .dir listing."""
+    path = odb.oid_to_path(digest)
+    report.objects += 1
+    if not odb.fs.exists(path):
+        report.missing.append(digest)
+        return None
+    md5 = hashlib.md5(usedforsecurity=False)
+    kept = bytearray()
+    with odb.fs.open(path, "rb") as stream:
+        while chunk := stream.read(CHUNK):
+            md5.update(chunk)
+            report.bytes += len(chunk)
+            if digest.endswith(DIR_SUFFIX):
+                kept += chunk
+    if md5.hexdigest() != digest.removesuffix(DIR_SUFFIX):
+        report.corrupt.append(digest)
+        return None
+    return bytes(kept)
