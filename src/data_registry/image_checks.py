@@ -8,11 +8,16 @@ itself, so only paths and short verdicts cross process boundaries.
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyarrow as pa
+
+from data_registry import parquet
 
 # What a file's extension promises; a file whose decoded format differs is "wrong format".
 EXTENSION_FORMATS = {
@@ -37,16 +42,22 @@ class Verdict:
     format: str | None = None
     width: int = 0
     height: int = 0
+    content: bytes = field(default=b"", repr=False, compare=False)
 
 
 def check_file(path: str, formats: Sequence[str]) -> Verdict:
-    """Decode one file fully; a short, stable reason when it cannot be used."""
+    """Decode one file fully; a short, stable reason when it cannot be used.
+
+    The bytes are read once and kept with a usable image's verdict, so what is stored
+    is exactly what was checked, and the file is not read a second time.
+    """
     from PIL import Image, UnidentifiedImageError
 
     try:
-        if os.path.getsize(path) == 0:
+        content = Path(path).read_bytes()
+        if not content:
             return Verdict(path, "empty file")
-        with Image.open(path) as image:
+        with Image.open(io.BytesIO(content)) as image:
             found = image.format or "unknown"
             expected = EXTENSION_FORMATS.get(Path(path).suffix.lower())
             if found not in formats:
@@ -54,7 +65,7 @@ def check_file(path: str, formats: Sequence[str]) -> Verdict:
             if expected != found:
                 return Verdict(path, f"wrong format: {found} data in a {Path(path).suffix} file")
             image.load()
-            return Verdict(path, None, found, image.width, image.height)
+            return Verdict(path, None, found, image.width, image.height, content)
     except UnidentifiedImageError:
         return Verdict(path, "unreadable: not an image")
     except (OSError, SyntaxError, ValueError) as error:  # Pillow's decoders raise all three
@@ -84,3 +95,51 @@ def list_files(folder: Path) -> list[Path]:
     """Every regular file under `folder` in a stable order, hidden files included: a stray
     `.DS_Store` is reported as unreadable rather than silently ignored."""
     return sorted(path for path in folder.rglob("*") if path.is_file())
+
+
+@dataclass(frozen=True)
+class Removal:
+    """The outcome of `remove_corrupted`: how many files were checked and which were dropped."""
+
+    checked: int
+    kept: int
+    removed: list[dict[str, str]]  # {"path": relative path, "reason": why}, sorted by path
+
+
+def remove_corrupted(
+    folder: Path, out: Path, classes: Sequence[str], formats: Sequence[str], workers: int | None = None
+) -> Removal:
+    """Check every file under `folder` (one subfolder per class) and write the usable ones to `out`.
+
+    The parquet holds `path` (relative to `folder`), `label` (index of the subfolder in
+    `classes`), `format`, `width`, `height` and `image` (the file's bytes, unchanged).
+    """
+    verdicts = check_files(list_files(folder), formats, workers)
+    kept = [verdict for verdict in verdicts if verdict.reason is None]
+    parquet.write(_kept_table(kept, folder, classes), out, metadata={"classes": list(classes)})
+    removed = [
+        {"path": Path(verdict.path).relative_to(folder).as_posix(), "reason": verdict.reason}
+        for verdict in verdicts
+        if verdict.reason is not None
+    ]
+    return Removal(checked=len(verdicts), kept=len(kept), removed=removed)
+
+
+def reason_kind(reason: str) -> str:
+    """`truncated: image file is truncated (3 bytes…)` -> `truncated`: for counting by kind."""
+    return reason.split(":", 1)[0]
+
+
+def _kept_table(kept: Sequence[Verdict], folder: Path, classes: Sequence[str]) -> pa.Table:
+    relative = [Path(verdict.path).relative_to(folder) for verdict in kept]
+    index = {name: label for label, name in enumerate(classes)}
+    return pa.table(
+        {
+            "path": pa.array([path.as_posix() for path in relative], pa.string()),
+            "label": pa.array([index[path.parts[0]] for path in relative], pa.int64()),
+            "format": pa.array([verdict.format for verdict in kept], pa.string()),
+            "width": pa.array([verdict.width for verdict in kept], pa.int32()),
+            "height": pa.array([verdict.height for verdict in kept], pa.int32()),
+            "image": pa.array([verdict.content for verdict in kept], pa.binary()),
+        }
+    )

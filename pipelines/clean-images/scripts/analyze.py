@@ -1,0 +1,63 @@
+"""Processed images + removal report -> metadata.json (lineage: the pinned collection tags;
+metrics: class counts, formats, sizes, every removed file with its reason) and plots data."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+
+import pyarrow as pa
+
+from data_registry import collections, datasets, image_checks, metadata, params, parquet, profile, stage
+
+DATASET = "clean-images"
+SPLIT = "images"
+
+
+def main() -> None:
+    config = params.load()
+    dataset = datasets.get(datasets.find_root(), DATASET)
+    files = {SPLIT: dataset.data_dir / "processed" / SPLIT / f"{SPLIT}.parquet"}
+    report = json.loads((dataset.data_dir / "removed.json").read_text())
+    by_reason = dict(
+        sorted(Counter(image_checks.reason_kind(item["reason"]) for item in report["removed"]).items())
+    )
+    tags = {collections.parse_tag(tag)[0]: tag for tag in config["collections"]}
+    document = metadata.build(
+        DATASET,
+        source={"registry": config["registry"] or "this repository", "collections": tags},
+        params={"formats": config["formats"], "collections": config["collections"]},
+        files=files,
+        metrics={
+            SPLIT: image_metrics(
+                parquet.read(files[SPLIT], ["label", "format", "width", "height"]), list(tags)
+            ),
+            "remove_corrupted": {
+                "checked": report["checked"],
+                "kept": report["kept"],
+                "removed": len(report["removed"]),
+                "removed_by_reason": by_reason,
+                "removed_files": report["removed"],
+            },
+        },
+        upstream={"collections": tags},
+    )
+    metadata.write(dataset.metadata_file, document)
+    profile.write_csv(
+        dataset.data_dir / "plots" / "removed_by_reason.csv",
+        ["reason", "count"],
+        [{"reason": reason, "count": count} for reason, count in by_reason.items()],
+    )
+
+
+def image_metrics(table: pa.Table, classes: list[str]) -> dict[str, Any]:
+    return {
+        "class_counts": profile.value_counts(table["label"], classes),
+        "format_counts": profile.distinct_counts(table["format"]),
+        "size": profile.column_stats(table, ["width", "height"]),
+    }
+
+
+if __name__ == "__main__":
+    stage.run(main)
