@@ -32,6 +32,15 @@ RepoOption = Annotated[
     Path | None, typer.Option("--repo", help="Registry checkout (default: found from cwd).")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print a machine-readable JSON summary on stdout.")]
+# Options of the commands that make versions (run, add-collection).
+EnvNameOption = Annotated[str | None, typer.Option("--env", help="Load .env.<NAME> (docker, minikube).")]
+PushRemoteOption = Annotated[
+    str | None, typer.Option("--remote", help="DVC remote to pull from and push to.")
+]
+BumpOption = Annotated[
+    str | None, typer.Option("--bump", help="Force the bump: major, minor or patch.", metavar="PART")
+]
+NoGitPushOption = Annotated[bool, typer.Option("--no-push", help="Do not push the commit and tag to git.")]
 
 
 def _root(repo: Path | None) -> Path:
@@ -45,19 +54,13 @@ def run(
     dataset: Annotated[
         str, typer.Argument(help="Pipeline folder name under pipelines/, e.g. fashion-mnist.")
     ],
-    env: Annotated[str | None, typer.Option("--env", help="Load .env.<NAME> (docker, minikube).")] = None,
-    remote: Annotated[
-        str | None, typer.Option("--remote", help="DVC remote to pull from and push to.")
-    ] = None,
+    env: EnvNameOption = None,
+    remote: PushRemoteOption = None,
     overrides: Annotated[
         list[str] | None, typer.Option("-S", "--set", help="Override params.yaml: key=value (repeatable).")
     ] = None,
-    bump: Annotated[
-        str | None, typer.Option("--bump", help="Force the bump: major, minor or patch.", metavar="PART")
-    ] = None,
-    no_push: Annotated[
-        bool, typer.Option("--no-push", help="Do not push the commit and tag to git.")
-    ] = False,
+    bump: BumpOption = None,
+    no_push: NoGitPushOption = False,
     as_json: JsonOption = False,
     repo: RepoOption = None,
 ) -> None:
@@ -82,18 +85,16 @@ def add_collection(
         str, typer.Argument(help="Collection name, e.g. cats; tags are collection-<name>-vX.Y.Z.")
     ],
     folder: Annotated[Path, typer.Argument(help="Folder holding the collection's image files.")],
-    env: Annotated[str | None, typer.Option("--env", help="Load .env.<NAME> (docker, minikube).")] = None,
-    remote: Annotated[str | None, typer.Option("--remote", help="DVC remote to push to.")] = None,
-    bump: Annotated[
-        str | None, typer.Option("--bump", help="Bump for changed content (default minor).", metavar="PART")
-    ] = None,
-    no_push: Annotated[
-        bool, typer.Option("--no-push", help="Do not push the commit and tag to git.")
-    ] = False,
+    env: EnvNameOption = None,
+    remote: PushRemoteOption = None,
+    bump: BumpOption = None,
+    no_push: NoGitPushOption = False,
     as_json: JsonOption = False,
     repo: RepoOption = None,
 ) -> None:
-    """Version a raw image collection: copy to data/collections/<name>, dvc add, push, verify, tag."""
+    """Version a raw image collection: copy to data/collections/<name>, dvc add, push, verify, tag.
+
+    Changed content gets the next minor version unless --bump says otherwise."""
     with _errors_as_one_line(), _stdout_reserved_for_json(as_json) as out:
         from data_registry import collections
 

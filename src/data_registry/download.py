@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import sys
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -196,6 +197,18 @@ def file_digest(path: Path, algorithm: str = "sha256") -> str:
         while chunk := source.read(CHUNK_SIZE):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def fetch_pinned(
+    files: list[RemoteFile], folder: Path, *, trust_on_first_use: bool = False, **options: Any
+) -> list[Fetched]:
+    """`require_pinned`, then `fetch_all`, naming each file's size and sha256 on stderr: the
+    values to pin after a first-use download, and a record of what a stage accepted."""
+    require_pinned(files, trust_on_first_use)
+    fetched = fetch_all(files, folder, **options)
+    for item in fetched:
+        print(f"fetched {item.path.name} ({item.size} bytes, sha256 {item.sha256})", file=sys.stderr)
+    return fetched
 
 
 def retry_delay(attempt: int, backoff: float, requested: float | None = None) -> float:
