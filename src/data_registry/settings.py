@@ -39,6 +39,7 @@ class Settings:
     embedding_batch_size: int
     embedding_workers: int
     github_token: str | None = field(default=None, repr=False)
+    pghost: str | None = None  # set → libpq's PG* variables name the serving Postgres
     client_cache: Path = field(default_factory=lambda: Path("~/.cache/data-registry").expanduser())
 
     @property
@@ -117,6 +118,7 @@ def load(root: Path, environ: Mapping[str, str] | None = None) -> Settings:
         embedding_batch_size=_positive_int(env, "EMBEDDING_BATCH_SIZE", 64),
         embedding_workers=_positive_int(env, "EMBEDDING_WORKERS", os.cpu_count() or 1),
         github_token=env.get("GITHUB_TOKEN") or None,
+        pghost=env.get("PGHOST") or None,
         client_cache=_client_cache(env),
     )
 

@@ -1,0 +1,61 @@
+"""analyze: chunk counts and lengths, the model, the pinned upstream, and retrieval quality."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from data_registry import (
+    datasets,
+    embed,
+    metadata,
+    params,
+    parquet,
+    profile,
+    retrieval,
+    settings,
+    stage,
+    upstream,
+)
+from data_registry.publish.pgvector import EMBEDDINGS_FILE
+
+NAME = "readmes-embeddings"
+HISTOGRAM_BINS = 20
+
+
+def main() -> None:
+    dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
+    values = params.load(dataset.pipeline_dir)
+    spec = embed.ModelSpec(**values["model"])
+    path = dataset.data_dir / "processed" / EMBEDDINGS_FILE
+    table = parquet.read(path)
+    lengths = pc.utf8_length(table.column("text"))
+    questions = retrieval.load_questions(dataset.pipeline_dir / "questions.yaml")
+    env = settings.load(dataset.root)
+    document = metadata.build(
+        NAME,
+        source={"dataset": values["upstream"]["dataset"], "licence": "as the upstream documents"},
+        params={key: value for key, value in values.items() if key != "publish"},
+        files={"chunks": path},
+        metrics={
+            "chunks": {
+                "documents": len(
+                    set(zip(*(table.column(c).to_pylist() for c in ("repository", "path")), strict=True))
+                ),
+                "repositories": profile.distinct_counts(table.column("repository")),
+                "lengths": profile.column_stats(pa.table({"chars": lengths}), ["chars"])["chars"],
+            },
+            "retrieval": retrieval.evaluate(table, questions, spec, env.embedding_device),
+        },
+        upstream=upstream.read_record(dataset.data_dir / "raw"),
+        model=spec.describe(table.schema.field("embedding").type.list_size),
+    )
+    metadata.write(dataset.metadata_file, document)
+    rows = profile.histogram(lengths, HISTOGRAM_BINS, x="chars")
+    profile.write_csv(dataset.data_dir / "plots" / "chunk_lengths.csv", ["chars", "count"], rows)
+
+
+if __name__ == "__main__":
+    stage.run(main)

@@ -1,0 +1,21 @@
+"""chunk: every document split into markdown-aware chunks with stable ids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from data_registry import chunking, datasets, params, parquet, stage
+
+NAME = "readmes-embeddings"
+
+
+def main() -> None:
+    dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
+    values = params.load(dataset.pipeline_dir)["chunking"]
+    documents = parquet.read(dataset.data_dir / "raw" / "documents.parquet")
+    chunks = chunking.chunk_documents(documents, values["size"], values["overlap"])
+    parquet.write(chunks, dataset.data_dir / "chunks" / "chunks.parquet")
+
+
+if __name__ == "__main__":
+    stage.run(main)

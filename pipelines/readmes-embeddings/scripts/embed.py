@@ -1,0 +1,22 @@
+"""embed: one float32 embedding per chunk, on Ray Data (local, or the cluster at RAY_ADDRESS)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from data_registry import datasets, embed, params, parquet, settings, stage
+from data_registry.publish.pgvector import EMBEDDINGS_FILE
+
+NAME = "readmes-embeddings"
+
+
+def main() -> None:
+    dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
+    spec = embed.ModelSpec(**params.load(dataset.pipeline_dir)["model"])
+    chunks = parquet.read(dataset.data_dir / "chunks" / "chunks.parquet")
+    table = embed.embed_chunks(chunks, spec, settings.load(dataset.root))
+    parquet.write(table, dataset.data_dir / "processed" / EMBEDDINGS_FILE)
+
+
+if __name__ == "__main__":
+    stage.run(main)

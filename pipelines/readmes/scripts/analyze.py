@@ -1,0 +1,40 @@
+"""analyze: document counts per repository, text lengths, and each file's upstream commit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from data_registry import datasets, markdown_docs, metadata, params, parquet, profile, stage
+
+NAME = "readmes"
+
+
+def main() -> None:
+    dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
+    values = params.load(dataset.pipeline_dir)
+    path = dataset.data_dir / "processed" / "documents.parquet"
+    table = parquet.read(path)
+    lengths = pa.table({"chars": pc.utf8_length(table.column("text"))})
+    source = {key: value for key, value in values["source"].items() if value not in ("", None, [])}
+    source["licence"] = "per repository: see each repository's LICENSE"
+    source["files"] = markdown_docs.manifest(markdown_docs.read_raw(dataset.data_dir / "raw"))
+    document = metadata.build(
+        NAME,
+        source=source,
+        params=values,
+        files={"documents": path},
+        metrics={
+            "documents": {
+                "repositories": profile.distinct_counts(table.column("repository")),
+                "lengths": profile.column_stats(lengths, ["chars"])["chars"],
+            }
+        },
+    )
+    metadata.write(dataset.metadata_file, document)
+
+
+if __name__ == "__main__":
+    stage.run(main)

@@ -1,0 +1,19 @@
+"""process: the raw files, checked against their manifest, as one parquet table sorted by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from data_registry import datasets, markdown_docs, parquet, stage
+
+NAME = "readmes"
+
+
+def main() -> None:
+    dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
+    documents = markdown_docs.read_raw(dataset.data_dir / "raw")
+    parquet.write(markdown_docs.to_table(documents), dataset.data_dir / "processed" / "documents.parquet")
+
+
+if __name__ == "__main__":
+    stage.run(main)

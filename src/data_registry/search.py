@@ -1,0 +1,65 @@
+"""`data-registry search`: nearest chunks to a question in a served pgvector table.
+
+The table's registry row says which model made its embeddings, so the question is
+encoded with that same model; the HNSW index answers with `hnsw.ef_search` candidates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from data_registry import postgres
+from data_registry.errors import RegistryError, UsageError
+
+if TYPE_CHECKING:
+    from data_registry.settings import Settings
+
+DEFAULT_EF_SEARCH = 40
+
+
+class NothingServed(RegistryError):
+    hint = "publish an embeddings dataset first: data-registry run readmes-embeddings"
+
+
+@dataclass(frozen=True)
+class Hit:
+    rank: int
+    score: float
+    repository: str
+    path: str
+    headers: str
+    text: str
+
+
+def search(settings: Settings, query: str, k: int = 5, table: str | None = None) -> list[Hit]:
+    from psycopg import sql
+
+    from data_registry import embed
+    from data_registry.publish import pgvector
+
+    if k < 1:
+        raise UsageError(f"--k must be at least 1, not {k}")
+    conninfo = postgres.dsn(settings)
+    with postgres.connect(conninfo) as connection:
+        postgres.ensure_vector(connection)
+        pgvector.ensure_registry(connection)
+        rows = pgvector.served(connection, table)
+        if not rows:
+            raise NothingServed(f"no served table{f' named {table}' if table else ''} in the database")
+        served = rows[0]
+        model = served["model"]
+        spec = embed.ModelSpec(model["name"], model["revision"], int(model.get("encode_batch", 64)))
+        vector = embed.encode(embed.load_model(spec, settings.embedding_device), [query], spec.encode_batch)[
+            0
+        ]
+        connection.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(DEFAULT_EF_SEARCH),))
+        statement = sql.SQL(
+            "SELECT repository, path, headers, text, 1 - (embedding <=> %(q)s) AS score FROM {}"
+            " ORDER BY embedding <=> %(q)s LIMIT %(k)s"
+        ).format(sql.Identifier(served["table_name"]))
+        found = connection.execute(statement, {"q": vector, "k": k}).fetchall()
+    return [
+        Hit(rank, round(float(score), 4), repository, path, headers, text)
+        for rank, (repository, path, headers, text, score) in enumerate(found, start=1)
+    ]

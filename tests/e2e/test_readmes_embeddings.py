@@ -1,0 +1,105 @@
+"""readmes from a fake GitHub API → readmes-embeddings on Ray → pgvector, through the wrapper."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pyarrow.parquet as pq
+import pytest
+
+from data_registry import metadata
+from tests.support.github_api import serve_github
+from tests.support.postgres import embedded_postgres
+from tests.support.readmes import ORG, QUESTIONS_YAML, REPOSITORIES
+from tests.support.repo import git, run_pipeline, tags, tool_env
+
+pytestmark = pytest.mark.e2e
+TOKEN = "ghp_test_secret_token"
+
+
+@pytest.fixture(scope="module")
+def database() -> Iterator[str]:
+    with embedded_postgres() as dsn:
+        yield dsn
+
+
+def run_ok(repo: Path, *args: str, **env: str) -> dict:
+    result = run_pipeline(repo, *args, "--json", **env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
+
+
+def test_readmes_then_embeddings_are_versioned_published_and_searchable(
+    registry: Path, database: str
+) -> None:
+    (registry / "pipelines/readmes-embeddings/questions.yaml").write_text(QUESTIONS_YAML)
+    git(registry, "commit", "-q", "-am", "questions for the test corpus")
+    env = {"DATABASE_URL": database, "EMBEDDING_WORKERS": "2", "GITHUB_TOKEN": TOKEN}
+
+    with serve_github(REPOSITORIES, token=TOKEN) as api:
+        api.rate_limit(times=1, retry_after=1)
+        overrides = [
+            "-S",
+            f"source.api_url={api.url}",
+            "-S",
+            f"source.org={ORG}",
+            "-S",
+            "source.repositories=[]",
+        ]
+        readmes = run_ok(registry, "readmes", *overrides, **env)
+    assert readmes["tag"] == "readmes-v1.0.0"
+    documents = metadata.read(registry / "data/readmes/metadata.json")
+    assert sorted(documents["source"]["files"]) == [
+        "acme/breadbox/README.md",
+        "acme/starchart/README.md",
+        "acme/tidepool/README.md",
+        "acme/tidepool/docs/moon.md",
+    ]
+    assert all(len(entry["commit"]) == 40 for entry in documents["source"]["files"].values())
+    assert TOKEN not in (registry / "data/readmes/metadata.json").read_text()
+    assert TOKEN not in git(registry, "log", "--format=%B", "-n", "3") + git(registry, "tag", "-n99")
+
+    created = run_ok(registry, "readmes-embeddings", **env)
+    assert (created["status"], created["tag"], created["published"]) == (
+        "created",
+        "readmes-embeddings-v1.0.0",
+        True,
+    )
+    document = metadata.read(registry / "data/readmes-embeddings/metadata.json")
+    assert document["upstream"]["tag"] == "readmes-v1.0.0"
+    assert document["model"]["dimension"] == 384
+    assert document["metrics"]["retrieval"]["hit_at_5"] == 1.0
+    table = pq.read_table(registry / "data/readmes-embeddings/processed/embeddings.parquet")
+    assert str(table.schema.field("embedding").type) == "fixed_size_list<element: float>[384]"
+    with psycopg.connect(database) as connection:
+        served = connection.execute("SELECT version, rows FROM data_registry_served").fetchall()
+        assert served == [("1.0.0", table.num_rows)]
+
+    started = time.perf_counter()
+    again = run_ok(registry, "readmes-embeddings", **env)
+    assert again["status"] == "unchanged" and time.perf_counter() - started < 60
+
+    search = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "data-registry"),
+            "search",
+            "sourdough starter",
+            "--k",
+            "2",
+            "--json",
+        ],
+        cwd=registry,
+        env=tool_env(**env),
+        capture_output=True,
+        text=True,
+    )
+    assert search.returncode == 0, search.stderr[-2000:]
+    hits = json.loads(search.stdout)
+    assert hits[0]["repository"] == "acme/breadbox" and len(hits) == 2
+    assert tags(registry, "readmes-embeddings") == ["readmes-embeddings-v1.0.0"]
