@@ -292,6 +292,77 @@ def verify(
             print(f"{report.tag}: {report.objects} objects, {report.bytes} bytes intact in {report.remote}")
 
 
+# --- prompts: instruction templates in MLflow's Prompt Registry (MLFLOW_TRACKING_URI) ---
+
+prompts_app = typer.Typer(help="Instruction prompts in MLflow's Prompt Registry.", no_args_is_help=True)
+app.add_typer(prompts_app, name="prompts")
+EnvOption = Annotated[str | None, typer.Option("--env", help="Load .env.<NAME> (docker, minikube).")]
+
+
+def _tracking_uri(env: str | None) -> str:
+    from data_registry import settings
+    from data_registry.datasets import find_root
+
+    try:
+        root = find_root()
+    except UsageError:
+        root = Path.cwd()
+    return settings.export_environment(root, env).mlflow_tracking_uri
+
+
+@prompts_app.command("register")
+def prompts_register(
+    file: Annotated[Path, typer.Argument(help="Prompt YAML file: name, template, commit_message, tags.")],
+    alias: Annotated[str | None, typer.Option("--alias", help="Point this alias at the version.")] = None,
+    env: EnvOption = None,
+) -> None:
+    """Register the file's template as a new version (none if the latest version holds it)."""
+    with _errors_as_one_line():
+        from data_registry import prompts
+
+        found, created = prompts.register(prompts.read_file(file), _tracking_uri(env), alias=alias)
+        print(f"{found.uri} {'registered' if created else 'unchanged'} (sha256 {found.template_sha256[:12]})")
+
+
+@prompts_app.command("list")
+def prompts_list(as_json: JsonOption = False, env: EnvOption = None) -> None:
+    """Registered prompts with their latest version and aliases."""
+    with _errors_as_one_line():
+        from data_registry import prompts
+
+        found = prompts.list_prompts(_tracking_uri(env))
+        if as_json:
+            print(json.dumps(found, indent=2))
+        for entry in [] if as_json else found:
+            aliases = " ".join(f"@{alias}={version}" for alias, version in sorted(entry["aliases"].items()))
+            print(f"{entry['name']}\tv{entry['latest_version']}\t{aliases}".rstrip())
+
+
+@prompts_app.command("show")
+def prompts_show(
+    name: str,
+    version: Annotated[
+        int | None, typer.Option("--version", help="Version number (default: latest).")
+    ] = None,
+    alias: Annotated[str | None, typer.Option("--alias", help="Resolve this alias instead.")] = None,
+    as_json: JsonOption = False,
+    env: EnvOption = None,
+) -> None:
+    """One prompt version: its URI, template hash and template."""
+    with _errors_as_one_line():
+        from data_registry import prompts
+
+        uri = _tracking_uri(env)
+        if version is None and alias is None:
+            version = prompts.latest_version(name, uri)
+        found = prompts.resolve(name, uri, version=version, alias=alias)
+        if as_json:
+            print(json.dumps({**found.lineage(), "aliases": found.aliases}, indent=2))
+        else:
+            print(f"{found.uri}  sha256 {found.template_sha256}  aliases {', '.join(found.aliases) or '-'}")
+            print(found.template)
+
+
 @contextlib.contextmanager
 def _errors_as_one_line() -> Iterator[None]:
     try:

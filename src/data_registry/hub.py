@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from data_registry.download import RemoteFile, resolve_url
+from data_registry.download import RemoteFile, file_digest, resolve_url
 from data_registry.errors import ParamsError
 
 PUBLIC_ENDPOINT = "https://huggingface.co"
@@ -37,3 +38,13 @@ def remote_files(source: Mapping[str, Any], endpoint: str | None = None) -> list
         RemoteFile(name=f"{key}.parquet", url=resolve_url(base, entry["path"]), sha256=entry.get("sha256"))
         for key, entry in sorted(source["files"].items())
     ]
+
+
+def describe_source(source: Mapping[str, Any], raw: Path) -> dict[str, Any]:
+    """The `source` section of metadata.json: public resolve URLs at the pinned commit (never the
+    endpoint used) and the sha256 of each file fetched into `raw`."""
+    files = {
+        key: {"path": entry["path"], "url": remote.url, "sha256": file_digest(raw / remote.name)}
+        for (key, entry), remote in zip(sorted(source["files"].items()), remote_files(source), strict=True)
+    }
+    return {**{key: value for key, value in source.items() if key != "files"}, "files": files}

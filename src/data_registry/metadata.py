@@ -7,7 +7,7 @@ version numbers (those belong to the tag), or every run would look like a change
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +25,22 @@ REQUIRED = {
 OPTIONAL = {"upstream": dict, "model": dict, "prompt": dict}
 
 
-def describe_splits(files: Mapping[str, Path]) -> tuple[dict[str, Any], dict[str, int]]:
-    """Schema and row count per split, read from parquet footers only (no data pages)."""
+def describe_splits(files: Mapping[str, Path | Sequence[Path]]) -> tuple[dict[str, Any], dict[str, int]]:
+    """Schema and row count per split, read from parquet footers only (no data pages).
+
+    A split is one file or a list of shards sharing one schema (the first shard's is reported).
+    """
     import pyarrow.parquet as pq  # lazy: the wrapper reads metadata without needing pyarrow
 
     from data_registry.parquet import column_types, schema_metadata
 
     schema: dict[str, Any] = {}
     rows: dict[str, int] = {}
-    for split, path in sorted(files.items()):
-        footer = pq.read_metadata(path)
-        arrow_schema = footer.schema.to_arrow_schema()
+    for split, paths in sorted(files.items()):
+        footers = [pq.read_metadata(path) for path in ([paths] if isinstance(paths, Path) else paths)]
+        arrow_schema = footers[0].schema.to_arrow_schema()
         schema[split] = {"columns": column_types(arrow_schema), "metadata": schema_metadata(arrow_schema)}
-        rows[split] = footer.num_rows
+        rows[split] = sum(footer.num_rows for footer in footers)
     return schema, rows
 
 
@@ -46,7 +49,7 @@ def build(
     *,
     source: Mapping[str, Any],
     params: Mapping[str, Any],
-    files: Mapping[str, Path],
+    files: Mapping[str, Path | Sequence[Path]],
     metrics: Mapping[str, Any],
     **extra: Mapping[str, Any],
 ) -> dict[str, Any]:
