@@ -88,24 +88,38 @@ def load_model(spec: ModelSpec, device: str = "auto") -> SentenceTransformer:
         raise ModelUnavailable(f"cannot load embedding model {spec.name}@{spec.revision}: {error}") from error
 
 
+def length_order(texts: Sequence[str]) -> np.ndarray:
+    """Longest first, ties in input order: slices of similar lengths waste little on padding,
+    and the order depends only on the texts, so every runner cuts the same slices."""
+    import numpy as np
+
+    return np.argsort([-len(text) for text in texts], kind="stable")
+
+
 def encode(model: SentenceTransformer, texts: Sequence[str], encode_batch: int) -> np.ndarray:
-    """Normalised float32 embeddings (cosine = dot product), one fixed slice at a time."""
+    """Normalised float32 embeddings (cosine = dot product) in input order, encoded one fixed
+    slice of the length order at a time."""
     import numpy as np
 
     dimension = model.get_embedding_dimension() or 0
-    parts = [
-        model.encode(
-            list(texts[start : start + encode_batch]),
-            batch_size=encode_batch,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
+    order = length_order(texts)
+    ordered = [texts[index] for index in order]
+    vectors = np.zeros((len(texts), dimension), dtype=np.float32)
+    for start in range(0, len(ordered), encode_batch):
+        vectors[order[start : start + encode_batch]] = _encode_slice(
+            model, ordered[start : start + encode_batch]
         )
-        for start in range(0, len(texts), encode_batch)
-    ]
-    if not parts:
-        return np.zeros((0, dimension), dtype=np.float32)
-    return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
+    return vectors
+
+
+def _encode_slice(model: SentenceTransformer, texts: list[str]) -> np.ndarray:
+    return model.encode(
+        texts,
+        batch_size=len(texts),
+        normalize_embeddings=True,
+        convert_to_numpy=True,
+        show_progress_bar=False,
+    )
 
 
 class Embedder:
@@ -120,8 +134,15 @@ class Embedder:
         self.model = load_model(spec, device)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        vectors = encode(self.model, [str(text) for text in batch["text"]], self.spec.encode_batch)
-        return {"position": batch["position"], "embedding": vectors}
+        """A batch is whole slices of the length order, already sorted: encode slice by slice."""
+        import numpy as np
+
+        texts = [str(text) for text in batch["text"]]
+        step = self.spec.encode_batch
+        vectors = [
+            _encode_slice(self.model, texts[start : start + step]) for start in range(0, len(texts), step)
+        ]
+        return {"position": batch["position"], "embedding": np.concatenate(vectors).astype(np.float32)}
 
 
 @contextlib.contextmanager
@@ -148,8 +169,9 @@ def ray_session(settings: Settings) -> Iterator[None]:
 def encode_on_ray(texts: Sequence[str], spec: ModelSpec, settings: Settings) -> np.ndarray:
     """Embed `texts` with a Ray Data actor pool; rows come back in input order.
 
-    Blocks and batches are whole multiples of `spec.encode_batch`, so every encode slice
-    is the same as in `encode` and the bytes match the in-process result.
+    Rows go in length order and blocks and batches are whole multiples of
+    `spec.encode_batch`, so every encode slice is the same as in `encode` and the bytes
+    match the in-process result.
     """
     import numpy as np
     import pyarrow as pa
@@ -161,7 +183,10 @@ def encode_on_ray(texts: Sequence[str], spec: ModelSpec, settings: Settings) -> 
     workers = settings.embedding_workers
     # Enough blocks that every actor gets work, each a whole number of actor calls.
     block_rows = max(per_call, -(-len(texts) // (workers * 4 * per_call)) * per_call)
-    table = pa.table({"position": np.arange(len(texts), dtype=np.int64), "text": pa.array(list(texts))})
+    order = length_order(texts)
+    table = pa.table(
+        {"position": order.astype(np.int64), "text": pa.array([texts[index] for index in order])}
+    )
     blocks = [table.slice(start, block_rows) for start in range(0, len(texts), block_rows)]
     dataset = ray.data.from_arrow(blocks).map_batches(
         Embedder,
