@@ -82,13 +82,20 @@ def check_files(paths: Iterable[Path], formats: Sequence[str], workers: int | No
     """Verdicts in the order of `paths`; `workers` processes (default: the usable cores), or
     in-process for `workers=1` and small inputs where starting a pool costs more than it saves."""
     names = [str(path) for path in paths]
-    workers = workers or len(os.sched_getaffinity(0))
+    workers = workers or usable_cores()
     chunks = [names[start : start + CHUNK_FILES] for start in range(0, len(names), CHUNK_FILES)]
     if workers == 1 or len(chunks) <= 1:
         return _check_chunk(names, formats)
     with ProcessPoolExecutor(max_workers=workers) as pool:
         results = pool.map(_check_chunk, chunks, [tuple(formats)] * len(chunks))
         return [verdict for chunk in results for verdict in chunk]
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (a container's CPU set, not the host's count)."""
+    if hasattr(os, "sched_getaffinity"):  # Linux; macOS and Windows lack it
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def list_files(folder: Path) -> list[Path]:

@@ -11,7 +11,6 @@ Usage: python tests/benchmarks/bench_remove_corrupted.py [--images N] [--rounds 
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import tempfile
@@ -56,7 +55,7 @@ def main() -> int:
     parser.add_argument("--images", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    cores = len(os.sched_getaffinity(0))
+    cores = image_checks.usable_cores()
     with tempfile.TemporaryDirectory() as tmp:
         folder, out = Path(tmp) / "collections", Path(tmp) / "out" / "images.parquet"
         injected = build_collection(folder, args.images)
