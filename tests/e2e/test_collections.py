@@ -118,7 +118,20 @@ def test_clean_images_removes_exactly_the_injected_files_and_picks_up_a_branch_c
     assert metrics["remove_corrupted"]["removed"] == len(injected)
 
 
-def test_clean_images_without_pinned_collections_fails_in_one_line(registry: Path) -> None:
+def test_clean_images_with_no_or_unknown_collection_fails_in_one_line(registry: Path) -> None:
     result = dvc(registry, "repro", f"pipelines/{DS}/dvc.yaml")
     assert result.returncode != 0
     assert "error: params.yaml pins no collection" in result.stderr
+
+    params_file = registry / "pipelines" / DS / "params.yaml"
+    for pinned, expected in (
+        ("collection-dogs-v1.0.0", "error: cannot get data/collections/dogs at collection-dogs-v1.0.0"),
+        ("dogs-1.0", "error: 'dogs-1.0' is not a collection tag"),
+    ):
+        params_file.write_text(params_file.read_text().replace("collections: []", f"collections: [{pinned}]"))
+        git(registry, "commit", "-q", "-am", f"pin {pinned}")
+        result = dvc(registry, "repro", f"pipelines/{DS}/dvc.yaml")
+        assert result.returncode != 0
+        assert expected in result.stderr, result.stderr
+        params_file.write_text(params_file.read_text().replace(f"collections: [{pinned}]", "collections: []"))
+    assert not (registry / "data" / DS / "collections").exists()
