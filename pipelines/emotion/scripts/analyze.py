@@ -3,10 +3,9 @@ text lengths, duplicates, cross-split leakage) and plots data."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
-from data_registry import datasets, download, hub, metadata, params, parquet, profile, stage, text
+from data_registry import datasets, hub, metadata, params, parquet, profile, stage, text
 
 DATASET = "emotion"
 LENGTH_BINS = 20
@@ -23,7 +22,7 @@ def main() -> None:
     metrics["leakage"] = text.leakage({split: tables[split] for split in ("train", "val", "test")})
     document = metadata.build(
         DATASET,
-        source=describe_source(config["source"], dataset.data_dir / "raw"),
+        source=hub.describe_source(config["source"], dataset.data_dir / "raw"),
         params={"classes": classes},
         files=files,
         metrics=metrics,
@@ -48,21 +47,6 @@ def main() -> None:
             for row in profile.histogram(text.lengths(tables[split])["words"], LENGTH_BINS, "words")
         ],
     )
-
-
-def describe_source(source: dict[str, Any], raw: Path) -> dict[str, Any]:
-    """Public resolve URLs at the pinned commit and the sha256 of the bytes fetched."""
-    files = {
-        key: {
-            "path": entry["path"],
-            "url": remote.url,
-            "sha256": download.file_digest(raw / remote.name),
-        }
-        for (key, entry), remote in zip(
-            sorted(source["files"].items()), hub.remote_files(source), strict=True
-        )
-    }
-    return {**{key: value for key, value in source.items() if key != "files"}, "files": files}
 
 
 if __name__ == "__main__":
