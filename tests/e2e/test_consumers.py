@@ -164,7 +164,7 @@ def test_client_reads_pandas_and_arrow_then_serves_them_from_its_cache(
 def test_ray_dataset_reads_the_split_from_s3(url: str, s3: S3Server, consumer_env: dict[str, str]) -> None:
     import ray
 
-    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False)
     try:
         dataset = client.read_ray(DS, "1.1.0", "train", remote_for(url, s3))
         assert dataset.count() == ROWS["1.1.0"]
