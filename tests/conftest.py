@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.repo import make_registry
-from tests.support.s3 import S3Server
+from tests.support.s3 import S3Server, running_s3
 
 
 @pytest.fixture
@@ -17,11 +17,6 @@ def registry(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def s3() -> Iterator[S3Server]:
-    """A running moto S3 server with the `dvcstore` bucket; stopped after the test."""
-    server = S3Server()
-    server.start()
-    server.reset()
-    try:
+    """A running moto S3 server with an empty `dvcstore` bucket; stopped after the test."""
+    with running_s3() as server:
         yield server
-    finally:
-        server.stop()

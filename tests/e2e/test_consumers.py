@@ -22,7 +22,7 @@ import pytest
 from data_registry import client
 from data_registry.errors import RemoteError, UnknownVersion
 from tests.support.repo import dvc, git, make_registry, run_pipeline, tool_env
-from tests.support.s3 import BUCKET, CREDENTIALS, S3Server
+from tests.support.s3 import BUCKET, CREDENTIALS, S3Server, running_s3
 
 pytestmark = pytest.mark.e2e
 DS = "synthetic-tabular"
@@ -33,13 +33,9 @@ ROWS = {"1.0.0": 4000, "1.1.0": 1200}
 
 @pytest.fixture(scope="module")
 def s3() -> Iterator[S3Server]:
-    server = S3Server()
-    server.start()
-    server.reset()
-    try:
+    """One S3 store for the module: its tests read the versions made once in `registry`."""
+    with running_s3() as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="module")

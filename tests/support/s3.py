@@ -7,6 +7,7 @@ import logging
 import socket
 import threading
 import urllib.request
+from collections.abc import Iterator
 
 import boto3
 from moto.server import ThreadedMotoServer
@@ -66,6 +67,18 @@ class S3Server:
     def env(self) -> dict[str, str]:
         """What the wrapper needs to use this server as the `minio` remote."""
         return {**CREDENTIALS, "AWS_ENDPOINT_URL": self.url, "DVC_REMOTE": "minio"}
+
+
+@contextlib.contextmanager
+def running_s3() -> Iterator[S3Server]:
+    """An S3 server with an empty `dvcstore` bucket, stopped when the block ends."""
+    server = S3Server()
+    server.start()
+    server.reset()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 class OutageProxy:
