@@ -363,6 +363,33 @@ def prompts_show(
             print(found.template)
 
 
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="A question or keywords.")],
+    k: Annotated[int, typer.Option("--k", help="How many chunks to return.")] = 5,
+    table: Annotated[
+        str | None, typer.Option("--table", help="Served table (default: the latest published).")
+    ] = None,
+    env: EnvOption = None,
+    as_json: JsonOption = False,
+    repo: RepoOption = None,
+) -> None:
+    """Nearest chunks to QUERY in a served pgvector table (HNSW, cosine)."""
+    with _errors_as_one_line():
+        from dataclasses import asdict
+
+        from data_registry import settings
+        from data_registry.search import search as run_search
+
+        hits = run_search(settings.export_environment(_root(repo), env), query, k, table)
+        if as_json:
+            print(json.dumps([asdict(hit) for hit in hits], indent=2))
+        for hit in [] if as_json else hits:
+            where = f"{hit.repository}/{hit.path}" + (f" § {hit.headers}" if hit.headers else "")
+            print(f"{hit.rank:>2}. {hit.score:.3f}  {where}")
+            print(f"    {' '.join(hit.text.split())[:160]}")
+
+
 @contextlib.contextmanager
 def _errors_as_one_line() -> Iterator[None]:
     try:
