@@ -102,7 +102,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--naive-rows", type=int, default=3_000)
     args = parser.parse_args()
-    target = Target("bench_chunks", m=16, ef_construction=64)
+    target = Target("bench_chunks", m=16, ef_construction=128)
     with tempfile.TemporaryDirectory() as folder, embedded_postgres() as dsn:
         path = write_embeddings(Path(folder) / "embeddings.parquet", clustered(args.rows))
         bare = bare_copy_and_index(dsn, path, target)

@@ -20,6 +20,22 @@ def clustered(
     return (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
 
 
+def low_rank_clustered(
+    rows: int, dimension: int = 384, latent: int = 48, clusters: int = 200, noise: float = 0.03, seed: int = 0
+) -> np.ndarray:
+    """Clusters in a `latent`-dimensional space mapped linearly into `dimension`, plus a little
+    isotropic noise: sentence embeddings have a low intrinsic dimension (tens, not hundreds),
+    which is what graph indexes exploit. `clustered` is the harder, full-rank case."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((clusters, latent)).astype(np.float32)
+    codes = centres[rng.integers(0, clusters, rows)] + 0.5 * rng.standard_normal((rows, latent)).astype(
+        np.float32
+    )
+    basis = rng.standard_normal((latent, dimension)).astype(np.float32) / np.sqrt(latent)
+    points = codes @ basis + noise * rng.standard_normal((rows, dimension)).astype(np.float32)
+    return (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
+
+
 def write_embeddings(path: Path, vectors: np.ndarray) -> Path:
     rows, dimension = vectors.shape
     table = pa.table(

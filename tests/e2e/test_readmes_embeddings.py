@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pyarrow.parquet as pq
@@ -75,31 +75,31 @@ def test_readmes_then_embeddings_are_versioned_published_and_searchable(
     assert document["upstream"]["tag"] == "readmes-v1.0.0"
     assert document["model"]["dimension"] == 384
     assert document["metrics"]["retrieval"]["hit_at_5"] == 1.0
-    table = pq.read_table(registry / "data/readmes-embeddings/processed/embeddings.parquet")
+    table = pq.read_table(registry / "data/readmes-embeddings/processed/chunks/chunks.parquet")
     assert str(table.schema.field("embedding").type) == "fixed_size_list<element: float>[384]"
     with psycopg.connect(database) as connection:
         served = connection.execute("SELECT version, rows FROM data_registry_served").fetchall()
         assert served == [("1.0.0", table.num_rows)]
 
-    started = time.perf_counter()
-    again = run_ok(registry, "readmes-embeddings", **env)
-    assert again["status"] == "unchanged" and time.perf_counter() - started < 60
-
-    search = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "data-registry"),
-            "search",
-            "sourdough starter",
-            "--k",
-            "2",
-            "--json",
-        ],
-        cwd=registry,
-        env=tool_env(**env),
-        capture_output=True,
-        text=True,
+    rechunked = run_ok(
+        registry, "readmes-embeddings", "-S", "chunking.size=60", "-S", "chunking.overlap=10", **env
     )
-    assert search.returncode == 0, search.stderr[-2000:]
-    hits = json.loads(search.stdout)
+    assert (rechunked["tag"], rechunked["published"]) == ("readmes-embeddings-v1.1.0", True)
+    with psycopg.connect(database) as connection:
+        assert connection.execute("SELECT version FROM data_registry_served").fetchall() == [("1.1.0",)]
+    diff = cli(registry, env, "diff", "readmes-embeddings", "1.0.0", "1.1.0", "--json")
+    assert "chunking.size" in diff["params"] and "chunks.lengths.mean" in diff["metrics"]
+
+    again = run_ok(registry, "readmes-embeddings", **env)
+    assert (again["status"], again["published"]) == ("unchanged", True)
+
+    hits = cli(registry, env, "search", "sourdough starter", "--k", "2", "--json")
     assert hits[0]["repository"] == "acme/breadbox" and len(hits) == 2
-    assert tags(registry, "readmes-embeddings") == ["readmes-embeddings-v1.0.0"]
+    assert tags(registry, "readmes-embeddings") == ["readmes-embeddings-v1.0.0", "readmes-embeddings-v1.1.0"]
+
+
+def cli(repo: Path, env: dict[str, str], *args: str) -> Any:
+    command = [str(Path(sys.executable).parent / "data-registry"), *args]
+    result = subprocess.run(command, cwd=repo, env=tool_env(**env), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout)

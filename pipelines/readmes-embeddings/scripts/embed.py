@@ -13,7 +13,7 @@ NAME = "readmes-embeddings"
 def main() -> None:
     dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
     spec = embed.ModelSpec(**params.load(dataset.pipeline_dir)["model"])
-    chunks = parquet.read(dataset.data_dir / "chunks" / "chunks.parquet")
+    chunks = parquet.read(dataset.data_dir / "interim" / "chunks.parquet")
     table = embed.embed_chunks(chunks, spec, settings.load(dataset.root))
     parquet.write(table, dataset.data_dir / "processed" / EMBEDDINGS_FILE)
 

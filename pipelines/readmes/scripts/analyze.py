@@ -15,7 +15,7 @@ NAME = "readmes"
 def main() -> None:
     dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
     values = params.load(dataset.pipeline_dir)
-    path = dataset.data_dir / "processed" / "documents.parquet"
+    path = dataset.data_dir / "processed" / "documents" / "documents.parquet"
     table = parquet.read(path)
     lengths = pa.table({"chars": pc.utf8_length(table.column("text"))})
     source = {key: value for key, value in values["source"].items() if value not in ("", None, [])}

@@ -12,7 +12,9 @@ NAME = "readmes"
 def main() -> None:
     dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
     documents = markdown_docs.read_raw(dataset.data_dir / "raw")
-    parquet.write(markdown_docs.to_table(documents), dataset.data_dir / "processed" / "documents.parquet")
+    parquet.write(
+        markdown_docs.to_table(documents), dataset.data_dir / "processed" / "documents" / "documents.parquet"
+    )
 
 
 if __name__ == "__main__":

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from data_registry.settings import Settings
 
 REGISTRY_TABLE = "data_registry_served"
-EMBEDDINGS_FILE = "embeddings.parquet"
+EMBEDDINGS_FILE = "chunks/chunks.parquet"  # under processed/: one split, `chunks`
 TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 COLUMNS = ("id", "repository", "path", "headers", "chunk_index", "text", "embedding")
 COPY_TYPES = ("text", "text", "text", "text", "integer", "text", "vector")
@@ -47,7 +47,7 @@ class Target:
 
     table: str
     m: int = 16
-    ef_construction: int = 64
+    ef_construction: int = 128
 
     def __post_init__(self) -> None:
         if not TABLE_NAME.fullmatch(self.table):
