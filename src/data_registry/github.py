@@ -75,6 +75,11 @@ class GitHubClient:
             if response.status_code >= 500 and attempt < RETRIES:
                 self.sleep(retry_delay(attempt, 1.0))
                 continue
+            if response.status_code in (401, 403):
+                raise DownloadError(
+                    f"{redact(url)} answered HTTP {response.status_code} {response.reason}",
+                    "check GITHUB_TOKEN: it is missing, expired or lacks access to this organisation",
+                )
             if response.status_code >= 400:
                 raise DownloadError(f"{redact(url)} answered HTTP {response.status_code} {response.reason}")
             return response

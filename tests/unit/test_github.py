@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from data_registry.errors import DownloadError
 from data_registry.github import GitHubClient, RateLimited
 from data_registry.markdown_docs import from_github
 from tests.support.github_api import serve_github
@@ -49,3 +50,9 @@ def test_documents_are_markdown_only_with_their_last_commit() -> None:
     ]
     assert all(document.commit and len(document.commit) == 40 for document in documents)
     assert documents[0].text == REPOSITORIES["acme/breadbox"]["README.md"]
+
+
+def test_a_wrong_token_fails_with_a_token_hint() -> None:
+    with serve_github(REPOSITORIES, token="tok") as api, pytest.raises(DownloadError) as caught:
+        client(api.url, [], token="wrong").organisation_repositories(ORG)
+    assert "401" in str(caught.value) and "GITHUB_TOKEN" in caught.value.one_line()
