@@ -159,7 +159,10 @@ def ray_session(settings: Settings) -> Iterator[None]:
     else:
         # Ray 2.60 turns on token auth for new local clusters; a private one needs none.
         os.environ.setdefault("RAY_AUTH_MODE", "disabled")
-        ray.init(num_cpus=settings.embedding_workers, include_dashboard=False, log_to_driver=False)
+        # address="local": never join a stray cluster found on the machine; RAY_ADDRESS names one on purpose.
+        ray.init(
+            address="local", num_cpus=settings.embedding_workers, include_dashboard=False, log_to_driver=False
+        )
     try:
         yield
     finally:

@@ -48,7 +48,12 @@ def search(settings: Settings, query: str, k: int = 5, table: str | None = None)
         if not rows:
             raise NothingServed(f"no served table{f' named {table}' if table else ''} in the database")
         served = rows[0]
-        model = served["model"]
+        model = served.get("model")
+        if not model:
+            raise NothingServed(
+                f"served table {served['table_name']} records no embedding model to encode a query with",
+                "republish it with the readmes-embeddings pipeline",
+            )
         spec = embed.ModelSpec(model["name"], model["revision"], int(model.get("encode_batch", 64)))
         vector = embed.encode(embed.load_model(spec, settings.embedding_device), [query], spec.encode_batch)[
             0
