@@ -86,24 +86,9 @@ def process_vectorised(raw: Path, out: Path) -> None:
 
 
 def process_per_image(raw: Path, out: Path) -> None:
-    """The baseline: read the IDX streams image by image, build one row per image, write."""
+    """The lean baseline: one row per image holding its bytes slice."""
     schema = pa.schema([(images.IMAGE_COLUMN, pa.binary(28 * 28)), (images.LABEL_COLUMN, pa.int64())])
-    for split in SPLITS:
-        images_file, labels_file = split_files(raw, split)
-        rows = []
-        with gzip.open(images_file) as image_stream, gzip.open(labels_file) as label_stream:
-            _, count, height, width = struct.unpack(">IIII", image_stream.read(16))
-            label_stream.read(8)
-            for _ in range(count):
-                pixels = np.frombuffer(image_stream.read(height * width), dtype=np.uint8).reshape(
-                    height, width
-                )
-                rows.append(
-                    {images.IMAGE_COLUMN: pixels.tobytes(), images.LABEL_COLUMN: label_stream.read(1)[0]}
-                )
-        table = pa.Table.from_pylist(rows, schema=schema)
-        metadata = images.schema_metadata(CLASSES, (height, width))
-        parquet.write(table, out / split / f"{split}.parquet", metadata=metadata)
+    write_rows_per_image(raw, out, schema, lambda pixels: np.frombuffer(pixels, dtype=np.uint8).tobytes())
 
 
 def process_per_image_pixels(raw: Path, out: Path) -> None:
@@ -112,6 +97,13 @@ def process_per_image_pixels(raw: Path, out: Path) -> None:
     schema = pa.schema(
         [(images.IMAGE_COLUMN, pa.list_(pa.uint8(), 28 * 28)), (images.LABEL_COLUMN, pa.int64())]
     )
+    write_rows_per_image(raw, out, schema, list)
+
+
+def write_rows_per_image(
+    raw: Path, out: Path, schema: pa.Schema, to_value: Callable[[bytes], object]
+) -> None:
+    """Read the IDX streams image by image, build one Python row per image, write each split."""
     for split in SPLITS:
         images_file, labels_file = split_files(raw, split)
         rows = []
@@ -119,7 +111,7 @@ def process_per_image_pixels(raw: Path, out: Path) -> None:
             _, count, height, width = struct.unpack(">IIII", image_stream.read(16))
             label_stream.read(8)
             for _ in range(count):
-                pixels = list(image_stream.read(height * width))
+                pixels = to_value(image_stream.read(height * width))
                 rows.append({images.IMAGE_COLUMN: pixels, images.LABEL_COLUMN: label_stream.read(1)[0]})
         table = pa.Table.from_pylist(rows, schema=schema)
         metadata = images.schema_metadata(CLASSES, (height, width))
