@@ -219,7 +219,12 @@ def versions_of(dataset: str, as_json: JsonOption = False, repo: RegistryOption 
         from data_registry.client import versions
 
         found = versions(dataset, repo)
-        print(json.dumps(found) if as_json else "\n".join(found))
+        if as_json:
+            print(json.dumps(found))
+        elif found:
+            print("\n".join(found))
+        else:
+            stderr.print(f"{dataset} has no versions in this registry (no tag {dataset}-vX.Y.Z)")
 
 
 @app.command()
