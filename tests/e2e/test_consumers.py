@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -157,16 +158,35 @@ def test_client_reads_pandas_and_arrow_then_serves_them_from_its_cache(
         s3.start()
 
 
-def test_ray_dataset_reads_the_split_from_s3(url: str, s3: S3Server, consumer_env: dict[str, str]) -> None:
-    import ray
+RAY_TRAINING_SCRIPT = """
+import json, sys
+import ray
+from data_registry import client
 
-    ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False)
-    try:
-        dataset = client.read_ray(DS, "1.1.0", "train", remote_for(url, s3))
-        assert dataset.count() == ROWS["1.1.0"]
-        assert "target" in dataset.schema().names
-    finally:
-        ray.shutdown()
+url, endpoint = sys.argv[1:]
+ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False)
+try:
+    registry = client.locate(url, remote="minio", remote_config={"endpointurl": endpoint})
+    dataset = client.read_ray("synthetic-tabular", "1.1.0", "train", registry)
+    print(json.dumps({"rows": dataset.count(), "columns": dataset.schema().names}))
+finally:
+    ray.shutdown()
+"""
+
+
+def test_ray_dataset_reads_the_split_from_s3(url: str, s3: S3Server, consumer_env: dict[str, str]) -> None:
+    # A training script of its own, as consumers run it: Ray Data keeps per-process state that
+    # would outlive ray.shutdown() and poison later Ray sessions in this pytest process.
+    result = subprocess.run(
+        [sys.executable, "-c", RAY_TRAINING_SCRIPT, url, s3.url],
+        env={**tool_env(), **consumer_env, "RAY_AUTH_MODE": "disabled"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    read = json.loads(result.stdout.strip().splitlines()[-1])
+    assert read["rows"] == ROWS["1.1.0"]
+    assert "target" in read["columns"]
 
 
 def test_mlflow_run_records_registry_tag_and_outs_hash(
