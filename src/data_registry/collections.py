@@ -27,7 +27,7 @@ from data_registry.summary import Summary
 
 COLLECTIONS_DIR = Path("data") / "collections"
 TAG_PREFIX = "collection-"
-_TAG = re.compile(rf"{TAG_PREFIX}([a-z0-9][a-z0-9-]*)-v(\d+\.\d+\.\d+)")
+_TAG = re.compile(rf"{TAG_PREFIX}([a-z0-9][a-z0-9-]*)-v([0-9]+\.[0-9]+\.[0-9]+)")
 
 
 @dataclass(frozen=True)

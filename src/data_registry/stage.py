@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import NoReturn
 
 from data_registry.errors import RegistryError
@@ -20,3 +22,20 @@ def run(main: Callable[[], object]) -> None:
         main()
     except RegistryError as error:
         fail(error)
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    """What the wrapper tells `scripts/publish.py` (runner._publish_serving_copies): run facts,
+    which never enter params or metadata."""
+
+    tag: str
+    version: str
+
+
+def publish_request(argv: Sequence[str] | None = None) -> PublishRequest:
+    parser = argparse.ArgumentParser(description="Publish the serving copies of one dataset version.")
+    parser.add_argument("--tag", required=True)
+    parser.add_argument("--version", required=True)
+    args = parser.parse_args(argv)
+    return PublishRequest(tag=args.tag, version=args.version)

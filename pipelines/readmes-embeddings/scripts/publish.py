@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from data_registry import datasets, params, settings, stage
@@ -12,10 +11,7 @@ NAME = "readmes-embeddings"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tag", required=True)
-    parser.add_argument("--version", required=True)
-    args = parser.parse_args()
+    args = stage.publish_request()
     dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
     options = params.load(dataset.pipeline_dir)["publish"]["pgvector"]
     outcome = pgvector.publish_dataset(dataset, args.version, settings.load(dataset.root), options)

@@ -6,7 +6,6 @@ tag is left alone, so rerunning publishes nothing twice.
 
 from __future__ import annotations
 
-import argparse
 import sys
 
 from data_registry import build_runs, datasets, settings, stage
@@ -15,10 +14,7 @@ DATASET = "roco-radiology"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--tag", required=True)
-    parser.add_argument("--version", required=True)
-    args = parser.parse_args()
+    args = stage.publish_request()
     dataset = datasets.get(datasets.find_root(), DATASET)
     run_id, created = build_runs.log_build(
         dataset, args.tag, args.version, settings.load(dataset.root).mlflow_tracking_uri
