@@ -10,7 +10,6 @@ without changing any dataset built from an earlier version.
 
 from __future__ import annotations
 
-import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ from data_registry.summary import Summary
 
 COLLECTIONS_DIR = Path("data") / "collections"
 TAG_PREFIX = "collection-"
-_TAG = re.compile(rf"{TAG_PREFIX}([a-z0-9][a-z0-9-]*)-v([0-9]+\.[0-9]+\.[0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -48,12 +46,13 @@ def tag_prefix(name: str) -> str:
 
 def parse_tag(tag: str) -> tuple[str, versions.Version]:
     """`collection-cats-v1.2.0` -> ("cats", 1.2.0); anything else is a usage error."""
-    match = _TAG.fullmatch(tag)
-    if not match:
+    split = versions.split_tag(tag)
+    name = split[0].removeprefix(TAG_PREFIX) if split else ""
+    if not split or not split[0].startswith(TAG_PREFIX) or not datasets.NAME_PATTERN.fullmatch(name):
         raise UsageError(
             f"{tag!r} is not a collection tag", "collection tags look like collection-<name>-v1.0.0"
         )
-    return match.group(1), versions.Version.parse(match.group(2))
+    return name, split[1]
 
 
 def add(root: Path, request: AddRequest, progress: runner.Progress = lambda _message: None) -> Summary:

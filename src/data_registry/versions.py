@@ -14,6 +14,7 @@ Part = Literal["major", "minor", "patch"]
 PARTS: tuple[Part, ...] = ("major", "minor", "patch")
 FIRST = "1.0.0"
 _VERSION = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
+_TAG = re.compile(r"([a-z0-9][a-z0-9-]*)-v((?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*))")
 
 
 @dataclass(frozen=True, order=True)
@@ -54,6 +55,12 @@ def parse_tag(dataset: str, tag: str) -> Version | None:
     if not tag.startswith(prefix) or not _VERSION.fullmatch(tag[len(prefix) :]):
         return None
     return Version.parse(tag[len(prefix) :])
+
+
+def split_tag(tag: str) -> tuple[str, Version] | None:
+    """`fashion-mnist-v1.2.0` -> ("fashion-mnist", 1.2.0); None for anything that is no version tag."""
+    match = _TAG.fullmatch(tag)
+    return (match.group(1), Version.parse(match.group(2))) if match else None
 
 
 def sorted_versions(dataset: str, tags: Iterable[str]) -> list[Version]:

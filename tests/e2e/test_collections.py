@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support.repo import dvc, git, run_pipeline, tool_env
+from tests.support.repo import dvc, git, run_pipeline, tags, tool_env
 from tests.support.s3 import S3Server
 from tests.support.sources import inject_corrupted, write_image_collection
 
@@ -34,10 +34,6 @@ def add_collection(registry: Path, name: str, folder: Path, *args: str, **env: s
         capture_output=True,
         text=True,
     )
-
-
-def collection_tags(registry: Path, name: str) -> list[str]:
-    return git(registry, "tag", "--list", f"collection-{name}-v*").split()
 
 
 def test_add_collection_tags_pushed_content_once_and_bumps_on_change(
@@ -64,7 +60,7 @@ def test_add_collection_tags_pushed_content_once_and_bumps_on_change(
     changed = add_collection(registry, "cats", folder, **s3.env())
     assert changed.returncode == 0, changed.stderr
     assert json.loads(changed.stdout)["tag"] == "collection-cats-v1.1.0"
-    assert collection_tags(registry, "cats") == ["collection-cats-v1.0.0", "collection-cats-v1.1.0"]
+    assert tags(registry, "collection-cats") == ["collection-cats-v1.0.0", "collection-cats-v1.1.0"]
 
 
 def test_add_collection_user_errors_are_one_line(registry: Path, tmp_path: Path) -> None:
@@ -77,7 +73,7 @@ def test_add_collection_user_errors_are_one_line(registry: Path, tmp_path: Path)
         result = add_collection(registry, name, folder)
         assert result.returncode == 2, result.stderr
         assert result.stderr.strip().count("\n") == 0 and result.stderr.startswith("error: ")
-    assert collection_tags(registry, "cats") == []
+    assert tags(registry, "collection-cats") == []
 
 
 def test_clean_images_removes_exactly_the_injected_files_and_picks_up_a_branch_collection(

@@ -139,3 +139,10 @@ def test_next_version_bumps_the_previous_one() -> None:
     assert versions.next_version(Version(1, 2, 3), "minor") == Version(1, 3, 0)
     assert versions.next_version(Version(1, 2, 3), "major") == Version(2, 0, 0)
     assert versions.next_version(Version(1, 2, 3), "patch") == Version(1, 2, 4)
+
+
+def test_split_tag_names_the_dataset_and_version_of_any_version_tag() -> None:
+    assert versions.split_tag("collection-cats-v1.2.0") == ("collection-cats", versions.Version(1, 2, 0))
+    assert versions.split_tag("fashion-mnist-v01.2.0") is None
+    assert versions.split_tag("fashion-mnist-v1.2") is None
+    assert versions.split_tag("fashion-mnist-v1\u0661.2.3") is None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +11,14 @@ from data_registry.client import files, remote_tags
 from data_registry.client.api import Repo, metadata
 from data_registry.client.location import locate
 from data_registry.datasets import Dataset, discover
-
-_TAG = re.compile(r"(?P<dataset>[a-z0-9][a-z0-9-]*)-v\d+\.\d+\.\d+")
+from data_registry.versions import split_tag
 
 
 def catalog(repo: Repo = None) -> list[dict[str, Any]]:
     """One entry per dataset that has a version (plus unversioned pipelines of a local checkout)."""
     registry = locate(repo)
     tags = remote_tags.list_tags(registry)
-    names = {match["dataset"] for tag in tags if (match := _TAG.fullmatch(tag))}
+    names = {split[0] for tag in tags if (split := split_tag(tag))}
     if registry.local_root is not None:
         names |= {dataset.name for dataset in discover(registry.local_root)}
     entries = []
