@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from data_registry import datasets, runner, settings, versions
+from data_registry import datasets, lockfile, release, settings, versions
 from data_registry import dvc as dvc_ops
 from data_registry.atomic import atomic_dir
 from data_registry.errors import UsageError
@@ -55,17 +55,16 @@ def parse_tag(tag: str) -> tuple[str, versions.Version]:
     return name, split[1]
 
 
-def add(root: Path, request: AddRequest, progress: runner.Progress = lambda _message: None) -> Summary:
+def add(root: Path, request: AddRequest, progress: release.Progress = lambda _message: None) -> Summary:
     started = time.perf_counter()
     prefix = tag_prefix(request.name)
     source = _check_folder(request.folder)
     target = root / COLLECTIONS_DIR / request.name
     git = Git(root)
-    with runner.repository_lock(git, request.lock_timeout, progress):
+    with release.repository_lock(git, request.lock_timeout, progress):
         env = settings.export_environment(root, request.env_name)
-        tracked = [target.with_suffix(".dvc"), target.parent / ".gitignore"]
         # On failure the .dvc file goes back to the tagged version; `dvc checkout` restores the folder.
-        snapshot = runner.Snapshot({path: path.read_bytes() if path.exists() else None for path in tracked})
+        snapshot = release.Snapshot.of(target.with_suffix(".dvc"), target.parent / ".gitignore")
         try:
             summary = _version(root, request, source, target, prefix, git, env, snapshot, progress)
         except BaseException:
@@ -84,8 +83,8 @@ def _version(
     prefix: str,
     git: Git,
     env: settings.Settings,
-    snapshot: runner.Snapshot,
-    progress: runner.Progress,
+    snapshot: release.Snapshot,
+    progress: release.Progress,
 ) -> Summary:
     repo = dvc_ops.open_repo(env)
     remote = request.remote or env.dvc_remote or dvc_ops.default_remote(repo)
@@ -96,9 +95,10 @@ def _version(
             shutil.copytree(source, staging, dirs_exist_ok=True)
     digest = dvc_ops.add(repo, target)
     dvc_file = target.with_suffix(".dvc").relative_to(root).as_posix()
-    latest = versions.latest(prefix, git.tags(versions.tag_pattern(prefix)))
-    latest_tag = versions.tag_name(prefix, latest) if latest else None
-    files = sum(1 for path in target.rglob("*") if path.is_file())
+    subject = release.Subject(
+        prefix, target.with_suffix(".dvc"), (dvc_file, (COLLECTIONS_DIR / ".gitignore").as_posix())
+    )
+    latest, latest_tag = subject.latest(git)
     summary = Summary(
         dataset=prefix,
         status="unchanged",
@@ -107,30 +107,15 @@ def _version(
         remote=remote,
         environment=env.env_name,
         outs={target.relative_to(root).as_posix(): digest},
-        metrics={"files": files},
+        metrics={"files": sum(1 for path in target.rglob("*") if path.is_file())},
     )
     if latest_tag and _tagged_digest(git, latest_tag, dvc_file) == digest:
         summary.reason = "same content as the latest tag"
+        release.push_to_git(git, summary, request.git_push, progress)
         return summary
-
-    part = request.bump or "minor"
-    version = versions.next_version(latest, part)
-    summary.version, summary.tag, summary.previous_tag = (
-        str(version),
-        versions.tag_name(prefix, version),
-        latest_tag,
-    )
-    summary.bump = part if latest else None
-    summary.reason = "first version" if latest is None else f"content changed ({part})"
-    progress(f"pushing {files} files to DVC remote {remote} and verifying them")
-    dvc_ops.push(repo, target.with_suffix(".dvc"), remote)
-    summary.commit = git.commit(
-        [dvc_file, (COLLECTIONS_DIR / ".gitignore").as_posix()], f"{summary.tag}: {summary.reason}"
-    )
-    snapshot.committed = True
-    git.create_tag(summary.tag, runner.tag_message(summary))
-    runner.publish_tag(git, summary, request.git_push, progress)
-    summary.status = "created"
+    change = lockfile.OutsChange(content=[dvc_file])
+    bump = versions.decide_bump(change, None, None, request.bump)
+    release.publish(repo, git, subject, summary, bump, snapshot, request.git_push, progress)
     return summary
 
 

@@ -71,7 +71,11 @@ def reproduce(repo: Repo, target: Path) -> None:
     from dvc.exceptions import DvcException
 
     try:
-        repo.reproduce(targets=[str(target)])
+        # run_cache=False: DVC's run-cache key drops every key named `size` or `nfiles` at any
+        # depth, params included (dvc#10296, fix in PR dvc#11079, unmerged as of DVC 3.67), so
+        # `-S chunking.size=500` would restore the outs recorded for another size. Drop this
+        # once a DVC release keys the run cache on all params.
+        repo.reproduce(targets=[str(target)], run_cache=False)
     except DvcException as error:
         raise StageFailed(f"pipeline {target.parent.name} failed: {_reason(error)}") from error
 

@@ -55,6 +55,17 @@ class Git:
     def head(self) -> str:
         return self.run("rev-parse", "HEAD").strip()
 
+    def subject(self, rev: str) -> str:
+        """First line of a commit's message; empty where the revision does not exist."""
+        return self.run("log", "-1", "--format=%s", rev, "--", check=False).strip()
+
+    def has_changes(self, paths: list[str]) -> bool:
+        """Whether any of `paths` differs from HEAD (tracked changes or untracked, non-ignored files)."""
+        return bool(self.run("status", "--porcelain=v1", "--untracked-files=all", "--", *paths).strip())
+
+    def remote_has_tag(self, remote: str, tag: str) -> bool:
+        return bool(self.run("ls-remote", "--tags", remote, f"refs/tags/{tag}").strip())
+
     def branch(self) -> str | None:
         name = self.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False).strip()
         return name or None

@@ -57,3 +57,16 @@ def compare(previous: Mapping[str, str], current: Mapping[str, str], metadata_pa
         content=[path for path in changed if path not in metadata_paths],
         metadata=[path for path in changed if path in metadata_paths],
     )
+
+
+def declared_params(dvc_yaml_text: str) -> set[str]:
+    """Dotted params.yaml keys any stage lists under `params:` (plain names or `params.yaml: [...]`)."""
+    pipeline: dict[str, Any] = yaml.safe_load(dvc_yaml_text) or {}
+    names: set[str] = set()
+    for stage in (pipeline.get("stages") or {}).values():
+        for entry in stage.get("params") or []:
+            if isinstance(entry, Mapping):
+                names.update(str(key) for keys in entry.values() for key in keys or [])
+            else:
+                names.add(str(entry))
+    return names

@@ -95,3 +95,53 @@ def _type_changes(current: Any, value: Any) -> bool:
     if current is None or value is None:
         return False
     return not isinstance(value, type(current)) and not isinstance(current, type(value))
+
+
+def override_keys(pipeline_dir: Path, overrides: Iterable[str]) -> list[str]:
+    """The dotted keys of `-S key=value` overrides, each checked to exist in params.yaml, for
+    checks made before anything is written."""
+    parsed = [parse_override(text)[0] for text in overrides]
+    document = load(pipeline_dir) if parsed else {}
+    for keys in parsed:
+        _parent_of(document, keys)
+    return [".".join(keys) for keys in parsed]
+
+
+def refuse_unread(keys: Iterable[str], read_by_stages: Iterable[str]) -> None:
+    """An override of a key no stage reads would change no data and make no version, so it would
+    be reported and then silently dropped: refuse it instead. A key counts as read when a stage
+    declares it, one of its parent sections, or a key inside it."""
+    declared = list(read_by_stages)
+    for key in keys:
+        if not any(_covers(name, key) or _covers(key, name) for name in declared):
+            raise ParamsError(
+                f"-S {key}: no stage of this pipeline reads {key!r}, so it changes no data",
+                "override only the params a stage lists under `params:` in dvc.yaml; "
+                "serving settings are not versioned",
+            )
+
+
+def _covers(section: str, key: str) -> bool:
+    return key == section or key.startswith(f"{section}.")
+
+
+def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """{dotted key: (old, new)} for every leaf that differs; a key that appears or goes has None
+    on the missing side. A version records these, whether -S or a hand edit made them."""
+    old, new = _leaves(before or {}), _leaves(after)
+    return {
+        key: (old.get(key), new.get(key))
+        for key in sorted(old.keys() | new.keys())
+        if old.get(key) != new.get(key)
+    }
+
+
+def _leaves(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for key, value in document.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            found.update(_leaves(value, f"{name}."))
+        else:
+            found[name] = value
+    return found

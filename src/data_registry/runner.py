@@ -1,5 +1,6 @@
-"""The run_pipeline contract (DESIGN.md): lock → clean tree → env → params → pull/repro →
-compare with the latest tag → push + verify → commit + immutable tag → git push.
+"""`run`: a dataset's side of the release path (DESIGN.md): lock → clean tree → env → params →
+pull/repro → compare with the latest tag; `release` takes it from there (bump, push + verify,
+commit, immutable tag, git push), then the dataset's serving copies are published.
 
 Anything that fails before the tag leaves the previous version as it was; the
 files this run may have written (params.yaml, dvc.lock) are put back when the
@@ -15,23 +16,24 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from data_registry import datasets, lockfile, metadata, params, settings, versions
+import yaml
+
+from data_registry import datasets, lockfile, metadata, params, release, settings, versions
 from data_registry import dvc as dvc_ops
 from data_registry.datasets import Dataset
-from data_registry.errors import DirtyTree, LockBusy, PublishFailed
+from data_registry.errors import DirtyTree, PublishFailed
 from data_registry.git import Git
 from data_registry.summary import Summary, key_metrics
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
 
-Progress = Callable[[str], None]
-LOCK_NAME = "data-registry-run.lock"
+Progress = release.Progress
 
 
 @dataclass(frozen=True)
@@ -49,7 +51,7 @@ def run(root: Path, request: RunRequest, progress: Progress = lambda _message: N
     started = time.perf_counter()
     dataset = datasets.get(root, request.dataset)
     git = Git(root)
-    with repository_lock(git, request.lock_timeout, progress):
+    with release.repository_lock(git, request.lock_timeout, progress):
         refuse_dirty_tree(git, dataset)
         env = settings.export_environment(root, request.env_name)
         _put_venv_first_on_path()
@@ -65,22 +67,25 @@ def _version(
     env: settings.Settings,
     request: RunRequest,
     progress: Progress,
-    snapshot: Snapshot,
+    snapshot: release.Snapshot,
 ) -> Summary:
+    subject = release.Subject(dataset.name, dataset.dvc_yaml, _versioned_paths(dataset))
+    pipeline = dataset.dvc_yaml.read_text()
+    params.refuse_unread(
+        params.override_keys(dataset.pipeline_dir, request.overrides), lockfile.declared_params(pipeline)
+    )
     overrides = params.apply_overrides(dataset.pipeline_dir, request.overrides)
     repo = dvc_ops.open_repo(env)
     remote = request.remote or env.dvc_remote or dvc_ops.default_remote(repo)
     dvc_ops.check_remote(repo, remote)
-    latest = versions.latest(dataset.name, git.tags(versions.tag_pattern(dataset.name)))
-    latest_tag = versions.tag_name(dataset.name, latest) if latest else None
+    latest, latest_tag = subject.latest(git)
     _reproduce(repo, dataset, remote, progress)
 
     current = lockfile.out_hashes(dataset.lock_file.read_text())
-    previous = lockfile.out_hashes(
-        git.show(latest_tag, dataset.relative(dataset.lock_file)) if latest_tag else None
-    )
-    change = lockfile.compare(previous, current, lockfile.metadata_outs(dataset.dvc_yaml.read_text()))
+    previous = lockfile.out_hashes(_at_tag(git, latest_tag, dataset.lock_file, dataset))
+    change = lockfile.compare(previous, current, lockfile.metadata_outs(pipeline))
     document = metadata.read(dataset.metadata_file)
+    previous_params = _at_tag(git, latest_tag, dataset.params_file, dataset)
     summary = Summary(
         dataset=dataset.name,
         status="unchanged",
@@ -88,33 +93,41 @@ def _version(
         tag=latest_tag or "",
         remote=remote,
         environment=env.env_name,
-        params_overrides=overrides,
+        params_changes={
+            key: [old, new]
+            for key, (old, new) in params.changes(
+                yaml.safe_load(previous_params) if previous_params else None,
+                params.load(dataset.pipeline_dir),
+            ).items()
+        },
         outs={dataset.out_path(path): digest for path, digest in current.items()},
         metrics=key_metrics(document["metrics"]),
     )
     if latest and not change:
+        summary.reason = "outs identical to the latest tag"
         if overrides:
             snapshot.restore()  # an override that changes no out is not a version
-        summary.reason = "outs identical to the latest tag"
+            summary.params_changes = {}
+            summary.reason += "; the -S overrides changed no out and were rolled back"
+        release.push_to_git(git, summary, request.git_push, progress)
         _publish_serving_copies(dataset, summary, progress)
         return summary
 
-    part = _bump_part(dataset, git, latest_tag, change, document, request.bump)
-    version = versions.next_version(latest, part)
-    summary.version, summary.tag, summary.previous_tag = (
-        str(version),
-        versions.tag_name(dataset.name, version),
-        latest_tag,
+    previous_metadata = _at_tag(git, latest_tag, dataset.metadata_file, dataset)
+    bump = versions.decide_bump(
+        change,
+        json.loads(previous_metadata).get("schema") if previous_metadata else None,
+        document["schema"],
+        request.bump,
     )
-    summary.bump = part if latest else None
-    summary.reason = "first version" if latest is None else _describe(part, request.bump)
-    progress(f"pushing outs to DVC remote {remote} and verifying them")
-    dvc_ops.push(repo, dataset.dvc_yaml, remote)
-    _commit_and_tag(dataset, git, summary, snapshot)
-    publish_tag(git, summary, request.git_push, progress)
-    summary.status = "created"
+    release.publish(repo, git, subject, summary, bump, snapshot, request.git_push, progress)
     _publish_serving_copies(dataset, summary, progress)
     return summary
+
+
+def _at_tag(git: Git, tag: str | None, path: Path, dataset: Dataset) -> str | None:
+    """A versioned file's text at the latest tag; None before the first version."""
+    return git.show(tag, dataset.relative(path)) if tag else None
 
 
 def _reproduce(repo: Repo, dataset: Dataset, remote: str, progress: Progress) -> None:
@@ -126,23 +139,6 @@ def _reproduce(repo: Repo, dataset: Dataset, remote: str, progress: Progress) ->
         dvc_ops.pull(repo, dataset.dvc_yaml, remote)
     progress(f"reproducing {dataset.name}")
     dvc_ops.reproduce(repo, dataset.dvc_yaml)
-
-
-def _commit_and_tag(dataset: Dataset, git: Git, summary: Summary, snapshot: Snapshot) -> None:
-    overrides = "\n".join(f"-S {key}={value}" for key, value in summary.params_overrides.items())
-    summary.commit = git.commit(
-        _versioned_paths(dataset), f"{summary.tag}: {summary.reason}\n\n{overrides}".strip()
-    )
-    snapshot.committed = True
-    git.create_tag(summary.tag, tag_message(summary))
-
-
-def publish_tag(git: Git, summary: Summary, enabled: bool, progress: Progress) -> None:
-    git_remote = git.push_remote() if enabled else None
-    if git_remote:
-        progress(f"pushing {summary.tag} to git remote {git_remote}")
-        git.push(git_remote, summary.tag)
-        summary.git_pushed = True
 
 
 def _publish_serving_copies(dataset: Dataset, summary: Summary, progress: Progress) -> None:
@@ -161,72 +157,12 @@ def _publish_serving_copies(dataset: Dataset, summary: Summary, progress: Progre
     summary.published = True
 
 
-def _bump_part(
-    dataset: Dataset,
-    git: Git,
-    latest_tag: str | None,
-    change: lockfile.OutsChange,
-    document: dict,
-    forced: versions.Part | None,
-) -> versions.Part:
-    if forced:
-        return forced
-    previous_text = git.show(latest_tag, dataset.relative(dataset.metadata_file)) if latest_tag else None
-    previous_schema = json.loads(previous_text).get("schema") if previous_text else None
-    schema_changed = previous_schema is not None and _columns(previous_schema) != _columns(document["schema"])
-    return versions.bump_part(change, schema_changed)
-
-
-def _columns(schema: dict) -> dict:
-    """Column names and types per split: the part of the schema consumers' code depends on."""
-    return {split: section.get("columns") for split, section in schema.items()}
-
-
-def _describe(part: versions.Part, forced: versions.Part | None) -> str:
-    if forced:
-        return f"{part} bump requested"
-    return {"major": "schema changed", "minor": "content changed", "patch": "metadata changed"}[part]
-
-
-def _versioned_paths(dataset: Dataset) -> list[str]:
+def _versioned_paths(dataset: Dataset) -> tuple[str, ...]:
     """What a version commit holds: params, lock, and git-tracked files under data/<ds> (metadata,
     plots, DVC's .gitignore entries); the DVC outs themselves are ignored by git."""
-    return [dataset.relative(path) for path in (dataset.params_file, dataset.lock_file, dataset.data_dir)]
-
-
-def tag_message(summary: Summary) -> str:
-    """Run facts live here, not in metadata.json, so they never change a dataset hash."""
-    lines = [
-        f"{summary.tag}: {summary.reason}",
-        "",
-        f"previous: {summary.previous_tag or 'none'}",
-        f"dvc remote: {summary.remote}",
-        f"environment: {summary.environment or 'embedded defaults'}",
-        f"created: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}",
-        *(f"override: {key}={value}" for key, value in summary.params_overrides.items()),
-        *(f"out: {path} {digest}" for path, digest in sorted(summary.outs.items())),
-    ]
-    return "\n".join(lines)
-
-
-@contextlib.contextmanager
-def repository_lock(git: Git, timeout: float, progress: Progress) -> Iterator[None]:
-    """One run per repository at a time, so two runs can never pick the same next tag."""
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(str(git.common_dir() / LOCK_NAME))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        progress("waiting for another run to finish")
-        try:
-            lock.acquire(timeout=timeout)
-        except Timeout as error:
-            raise LockBusy(f"the repository lock was held for more than {timeout:.0f} s") from error
-    try:
-        yield
-    finally:
-        lock.release()
+    return tuple(
+        dataset.relative(path) for path in (dataset.params_file, dataset.lock_file, dataset.data_dir)
+    )
 
 
 def refuse_dirty_tree(git: Git, dataset: Dataset) -> None:
@@ -247,28 +183,9 @@ def _run_may_write(code: str, path: str, dataset: Dataset) -> bool:
     return untracked and not path.startswith(("src/", "scripts/", f"pipelines/{dataset.name}/"))
 
 
-@dataclass
-class Snapshot:
-    """params.yaml and dvc.lock as they were before the run, to put back on failure."""
-
-    files: dict[Path, bytes | None]
-    committed: bool = False
-
-    def restore(self) -> None:
-        for path, content in self.files.items():
-            if content is None:
-                path.unlink(missing_ok=True)
-            else:
-                path.write_bytes(content)
-
-
 @contextlib.contextmanager
-def restore_on_failure(dataset: Dataset) -> Iterator[Snapshot]:
-    files = {
-        path: path.read_bytes() if path.exists() else None
-        for path in (dataset.params_file, dataset.lock_file)
-    }
-    snapshot = Snapshot(files)
+def restore_on_failure(dataset: Dataset) -> Iterator[release.Snapshot]:
+    snapshot = release.Snapshot.of(dataset.params_file, dataset.lock_file)
     try:
         yield snapshot
     except BaseException:
@@ -277,7 +194,7 @@ def restore_on_failure(dataset: Dataset) -> Iterator[Snapshot]:
         raise
 
 
-def _params_changed(snapshot: Snapshot) -> bool:
+def _params_changed(snapshot: release.Snapshot) -> bool:
     """Put files back only when -S changed params: otherwise dvc.lock matches the workspace
     and keeping it lets the next run skip the stages that already succeeded."""
     return any(

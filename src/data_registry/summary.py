@@ -27,7 +27,9 @@ class Summary:
     environment: str | None = None
     git_pushed: bool = False
     published: bool = False
-    params_overrides: dict[str, Any] = field(default_factory=dict)
+    # {dotted key: [old, new]} since the previous version: what -S or a hand edit changed and
+    # this version holds. An override rolled back because it changed no out is not listed.
+    params_changes: dict[str, list[Any]] = field(default_factory=dict)
     outs: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     duration_s: float = 0.0
@@ -69,7 +71,7 @@ def render(summary: Summary, console: Console) -> None:
         ("environment", summary.environment or "embedded defaults"),
         ("git pushed", "yes" if summary.git_pushed else "no"),
         ("published", "yes" if summary.published else "no"),
-        *((f"-S {key}", value) for key, value in summary.params_overrides.items()),
+        *((f"param {key}", f"{old} -> {new}") for key, (old, new) in summary.params_changes.items()),
         *((f"out {path}", digest) for path, digest in summary.outs.items()),
         *((f"metric {name}", value) for name, value in summary.metrics.items()),
         ("took", f"{summary.duration_s:.2f} s"),

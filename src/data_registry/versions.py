@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from data_registry.errors import UsageError
 from data_registry.lockfile import OutsChange
@@ -72,11 +72,45 @@ def latest(dataset: str, tags: Iterable[str]) -> Version | None:
     return found[-1] if found else None
 
 
+REASONS: dict[Part, str] = {
+    "major": "schema changed",
+    "minor": "content changed",
+    "patch": "metadata changed",
+}
+
+
+@dataclass(frozen=True)
+class Bump:
+    """Which part of the version moves, and the reason the tag message and summary give."""
+
+    part: Part
+    reason: str
+
+
 def bump_part(change: OutsChange, schema_changed: bool) -> Part:
     """Schema change → major, data change → minor, only the description of the data → patch."""
     if schema_changed:
         return "major"
     return "minor" if change.content else "patch"
+
+
+def decide_bump(
+    change: OutsChange,
+    previous_schema: Mapping[str, Any] | None,
+    schema: Mapping[str, Any] | None,
+    forced: Part | None = None,
+) -> Bump:
+    """The bump rule in one place. A schema is {split: {"columns": ...}}: only column names and
+    types count, the part of a schema consumers' code depends on."""
+    if forced:
+        return Bump(forced, f"{forced} bump requested")
+    schema_changed = previous_schema is not None and _columns(previous_schema) != _columns(schema or {})
+    part = bump_part(change, schema_changed)
+    return Bump(part, REASONS[part])
+
+
+def _columns(schema: Mapping[str, Any]) -> dict[str, Any]:
+    return {split: section.get("columns") for split, section in schema.items()}
 
 
 def next_version(previous: Version | None, part: Part) -> Version:

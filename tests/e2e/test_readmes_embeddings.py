@@ -90,12 +90,24 @@ def test_readmes_then_embeddings_are_versioned_published_and_searchable(
     diff = cli(registry, env, "diff", "readmes-embeddings", "1.0.0", "1.1.0", "--json")
     assert "chunking.size" in diff["params"] and "chunks.lengths.mean" in diff["metrics"]
 
+    # Only `chunking.size` changes: DVC's run cache ignores keys named `size` (dvc#10296) and
+    # would restore the chunks of size 60 as if nothing changed.
+    resized = run_ok(registry, "readmes-embeddings", "-S", "chunking.size=90", **env)
+    assert (resized["tag"], resized["params_changes"]) == (
+        "readmes-embeddings-v1.2.0",
+        {"chunking.size": [60, 90]},
+    )
+
     again = run_ok(registry, "readmes-embeddings", **env)
     assert (again["status"], again["published"]) == ("unchanged", True)
 
     hits = cli(registry, env, "search", "sourdough starter", "--k", "2", "--json")
     assert hits[0]["repository"] == "acme/breadbox" and len(hits) == 2
-    assert tags(registry, "readmes-embeddings") == ["readmes-embeddings-v1.0.0", "readmes-embeddings-v1.1.0"]
+    assert tags(registry, "readmes-embeddings") == [
+        "readmes-embeddings-v1.0.0",
+        "readmes-embeddings-v1.1.0",
+        "readmes-embeddings-v1.2.0",
+    ]
 
 
 def cli(repo: Path, env: dict[str, str], *args: str) -> Any:

@@ -225,3 +225,17 @@ def test_compare_works_end_to_end_on_lock_and_pipeline_text() -> None:
     )
 
     assert change == lockfile.OutsChange(content=[], metadata=[METADATA])
+
+
+def test_declared_params_reads_plain_names_and_file_sections() -> None:
+    text = """
+stages:
+  a:
+    params: [seed, chunking.size]
+  b:
+    params:
+      - params.yaml: [model]
+  c:
+    cmd: echo
+"""
+    assert lockfile.declared_params(text) == {"seed", "chunking.size", "model"}

@@ -154,3 +154,29 @@ def test_refused_overrides_leave_the_file_byte_for_byte_unchanged(
 def test_override_of_a_missing_params_file_is_a_params_error(tmp_path: Path) -> None:
     with pytest.raises(ParamsError, match="does not exist"):
         params.apply_overrides(tmp_path, ["n_samples=1"])
+
+
+# --- what a version records and which keys an override may touch ------------------------------
+
+
+def test_changes_lists_each_leaf_with_old_and_new_value() -> None:
+    before = {"n": 1, "chunking": {"size": 800, "overlap": 120}, "gone": True, "same": [1, 2]}
+    after = {"n": 1, "chunking": {"size": 500, "overlap": 120}, "added": "x", "same": [1, 2]}
+
+    assert params.changes(before, after) == {
+        "added": (None, "x"),
+        "chunking.size": (800, 500),
+        "gone": (True, None),
+    }
+    assert params.changes(None, {"n": 1}) == {"n": (None, 1)}
+
+
+@pytest.mark.parametrize("key", ["chunking", "chunking.size", "model.name", "source.files.a"])
+def test_keys_a_stage_reads_may_be_overridden(key: str) -> None:
+    params.refuse_unread([key], {"chunking", "model.name", "source"})
+
+
+@pytest.mark.parametrize("key", ["publish.pgvector.table", "model.revision", "chunk"])
+def test_keys_no_stage_reads_are_refused(key: str) -> None:
+    with pytest.raises(ParamsError, match="no stage"):
+        params.refuse_unread([key], {"chunking", "model.name", "source"})

@@ -146,3 +146,20 @@ def test_split_tag_names_the_dataset_and_version_of_any_version_tag() -> None:
     assert versions.split_tag("fashion-mnist-v01.2.0") is None
     assert versions.split_tag("fashion-mnist-v1.2") is None
     assert versions.split_tag("fashion-mnist-v1\u0661.2.3") is None
+
+
+def test_bump_decision_gives_the_reason_with_the_part() -> None:
+    schema = {"train": {"columns": {"a": "int64"}, "rows": 3}}
+    wider = {"train": {"columns": {"a": "int64", "b": "double"}, "rows": 3}}
+    content = OutsChange(content=["processed"])
+
+    assert versions.decide_bump(content, schema, wider) == versions.Bump("major", "schema changed")
+    assert versions.decide_bump(content, schema, {"train": {**schema["train"], "rows": 4}}) == versions.Bump(
+        "minor", "content changed"
+    )
+    assert versions.decide_bump(OutsChange(metadata=["m"]), None, schema) == versions.Bump(
+        "patch", "metadata changed"
+    )
+    assert versions.decide_bump(content, schema, wider, "patch") == versions.Bump(
+        "patch", "patch bump requested"
+    )

@@ -1,0 +1,167 @@
+"""One path from "outs are ready" to "version published", for datasets and collections alike.
+
+lock → snapshot → outs compared (by the caller) → bump and its reason → push and verify →
+commit → tag → git push. Invariant: a tag exists only if every out it names is in the DVC
+remote, so the push is verified before the tag is made.
+
+The path heals itself. A crash between the version commit and its tag, or a tag deleted by
+hand, leaves HEAD as a version commit without its tag: the next run tags that commit instead
+of failing on an empty commit. A tag made here but never pushed to the git remote is pushed
+by the next run, changed or not.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from data_registry import dvc as dvc_ops
+from data_registry import versions
+from data_registry.errors import LockBusy
+from data_registry.git import Git
+from data_registry.summary import Summary
+
+if TYPE_CHECKING:
+    from dvc.repo import Repo
+
+Progress = Callable[[str], None]
+LOCK_NAME = "data-registry-run.lock"
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What one release versions: a dataset's pipeline or a collection's folder."""
+
+    prefix: str  # the tag prefix: `fashion-mnist`, or `collection-cats`
+    push_target: Path  # what `dvc push` sends: the pipeline's dvc.yaml or the collection's .dvc file
+    paths: tuple[str, ...]  # repo-relative files the version commit holds
+
+    def latest(self, git: Git) -> tuple[versions.Version | None, str | None]:
+        """The newest version of this subject and its tag, or (None, None) before the first."""
+        latest = versions.latest(self.prefix, git.tags(versions.tag_pattern(self.prefix)))
+        return latest, versions.tag_name(self.prefix, latest) if latest else None
+
+
+@contextlib.contextmanager
+def repository_lock(git: Git, timeout: float, progress: Progress) -> Iterator[None]:
+    """One run per repository at a time, so two runs can never pick the same next tag."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(git.common_dir() / LOCK_NAME))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        progress("waiting for another run to finish")
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout as error:
+            raise LockBusy(f"the repository lock was held for more than {timeout:.0f} s") from error
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@dataclass
+class Snapshot:
+    """Files as they were before the run, to put back when it introduced a change it could not version."""
+
+    files: dict[Path, bytes | None]
+    committed: bool = False
+
+    @classmethod
+    def of(cls, *paths: Path) -> Snapshot:
+        return cls({path: path.read_bytes() if path.exists() else None for path in paths})
+
+    def restore(self) -> None:
+        for path, content in self.files.items():
+            if content is None:
+                path.unlink(missing_ok=True)
+            else:
+                path.write_bytes(content)
+
+
+def publish(
+    repo: Repo,
+    git: Git,
+    subject: Subject,
+    summary: Summary,
+    bump: versions.Bump,
+    snapshot: Snapshot,
+    git_push: bool,
+    progress: Progress,
+) -> None:
+    """Make the next version of `subject` from the workspace: push and verify its outs, commit,
+    tag, push commit and tag. `summary` says what the workspace holds and gets the version."""
+    latest, latest_tag = subject.latest(git)
+    pending = _pending_version(git, subject, latest)
+    version, reason = pending or (versions.next_version(latest, bump.part), bump.reason)
+    summary.version, summary.tag, summary.previous_tag = (
+        str(version),
+        versions.tag_name(subject.prefix, version),
+        latest_tag,
+    )
+    summary.bump = bump.part if latest else None
+    summary.reason = "first version" if latest is None else reason
+    if pending:
+        summary.reason += " (finishing a release interrupted before its tag)"
+    progress(f"pushing outs to DVC remote {summary.remote} and verifying them")
+    dvc_ops.push(repo, subject.push_target, str(summary.remote))
+    summary.commit = git.head() if pending else git.commit(list(subject.paths), commit_message(summary))
+    snapshot.committed = True
+    git.create_tag(summary.tag, tag_message(summary))
+    push_to_git(git, summary, git_push, progress)
+    summary.status = "created"
+
+
+def _pending_version(
+    git: Git, subject: Subject, latest: versions.Version | None
+) -> tuple[versions.Version, str] | None:
+    """HEAD is this subject's version commit and the workspace still matches it, but its tag is
+    missing (a crash before `git tag`, or a tag deleted by hand): finish that release."""
+    match = re.fullmatch(rf"({re.escape(subject.prefix)}-v\S+): (.+)", git.subject("HEAD"))
+    split = versions.split_tag(match.group(1)) if match else None
+    if not match or not split or split[0] != subject.prefix or git.has_changes(list(subject.paths)):
+        return None
+    version = split[1]
+    if git.tags(match.group(1)) or (latest is not None and version <= latest):
+        return None
+    return version, match.group(2)
+
+
+def push_to_git(git: Git, summary: Summary, enabled: bool, progress: Progress) -> None:
+    """Push the branch and `summary.tag` where a git remote is set, unless it already holds the tag:
+    a tag made by a run whose push failed goes out with the next run."""
+    git_remote = git.push_remote() if enabled else None
+    if not git_remote or not summary.tag:
+        return
+    if summary.status == "unchanged" and git.remote_has_tag(git_remote, summary.tag):
+        return
+    progress(f"pushing {summary.tag} to git remote {git_remote}")
+    git.push(git_remote, summary.tag)
+    summary.git_pushed = True
+
+
+def commit_message(summary: Summary) -> str:
+    changes = "\n".join(f"param {key}: {old} -> {new}" for key, (old, new) in summary.params_changes.items())
+    return f"{summary.tag}: {summary.reason}\n\n{changes}".strip()
+
+
+def tag_message(summary: Summary) -> str:
+    """Run facts live here, not in metadata.json, so they never change a dataset hash."""
+    lines = [
+        f"{summary.tag}: {summary.reason}",
+        "",
+        f"previous: {summary.previous_tag or 'none'}",
+        f"dvc remote: {summary.remote}",
+        f"environment: {summary.environment or 'embedded defaults'}",
+        f"created: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}",
+        *(f"param {key}: {old} -> {new}" for key, (old, new) in summary.params_changes.items()),
+        *(f"out: {path} {digest}" for path, digest in sorted(summary.outs.items())),
+    ]
+    return "\n".join(lines)
