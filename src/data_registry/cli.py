@@ -206,6 +206,7 @@ def deps(
             print(difference.line())
         if found:
             raise StaleStageDeps(f"{len(found)} shared-code deps differ from what the stages import")
+        stderr.print("every stage's deps list each data_registry module it imports")
 
 
 # --- consumers: read exact versions of a registry (a local checkout or a git URL) ---

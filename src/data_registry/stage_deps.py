@@ -16,6 +16,7 @@ ruamel.yaml's round trip, which keeps comments, formatting and the order of othe
 from __future__ import annotations
 
 import ast
+import contextlib
 import io
 import os
 import shlex
@@ -29,6 +30,7 @@ import yaml
 
 from data_registry import atomic
 from data_registry.datasets import Dataset, discover
+from data_registry.errors import RegistryError
 
 PACKAGE = "data_registry"
 
@@ -57,11 +59,16 @@ class Difference:
         return f"{self.dvc_yaml}: stage {self.stage} lists {self.dep} but never imports {self.module}"
 
 
-def differences(root: Path) -> list[Difference]:
-    """Every missing or extra shared-code dep of every stage of every pipeline under `root`."""
+def differences(root: Path, names: Iterable[str] | None = None) -> list[Difference]:
+    """Every missing or extra shared-code dep of every stage of the pipelines under `root`
+    (only those in `names` when given, e.g. the one a run is about to version)."""
     found: list[Difference] = []
+    wanted_names = None if names is None else set(names)
     for dataset in discover(root):
-        document = yaml.safe_load(dataset.dvc_yaml.read_text()) or {}
+        if wanted_names is not None and dataset.name not in wanted_names:
+            continue
+        with _readable(dataset.dvc_yaml):
+            document = yaml.safe_load(dataset.dvc_yaml.read_text()) or {}
         for name, stage in _stages(document):
             listed = {dep for dep in stage.get("deps") or [] if _is_managed(dataset, dep)}
             wanted = _expected(dataset, stage)
@@ -87,12 +94,15 @@ def rewritten(dataset: Dataset, text: str) -> str:
     """`text` (the dataset's dvc.yaml) with every stage's managed deps set to the expected ones."""
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedSeq
+    from ruamel.yaml.util import load_yaml_guess_indent as guess_indent
 
     rt = YAML()
     rt.preserve_quotes = True
     rt.width = 4096  # never re-wrap a long line
-    rt.indent(mapping=2, sequence=4, offset=2)  # the layout of every dvc.yaml here
-    document = rt.load(text)
+    _, sequence, offset = guess_indent(text)  # `- x` under its key, or indented like dvc writes it
+    rt.indent(mapping=2, sequence=sequence or 4, offset=2 if offset is None else offset)
+    with _readable(dataset.dvc_yaml):
+        document = rt.load(text)
     for _, stage in _stages(document):
         wanted = expected_deps(dataset, stage)
         if "deps" not in stage and wanted:
@@ -119,7 +129,8 @@ def _expected(dataset: Dataset, stage: Mapping[str, Any]) -> dict[str, str]:
 def stage_scripts(pipeline_dir: Path, stage: Mapping[str, Any], src: Path) -> list[Path]:
     """Python files the stage runs: `*.py` words and `-m data_registry.x` of its cmd, `*.py` deps."""
     commands = stage.get("cmd") or []
-    words = [word for command in _as_list(commands) for word in shlex.split(str(command))]
+    with _readable(pipeline_dir / "dvc.yaml"):  # an unclosed quote in a cmd
+        words = [word for command in _as_list(commands) for word in shlex.split(str(command))]
     modules = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "-m"]
     paths = [pipeline_dir / word for word in words if word.endswith(".py")]
     # `python -m a.b` imports package `a` first, then runs `a/b.py`
@@ -154,8 +165,23 @@ def imported_files(scripts: Iterable[Path], src: Path) -> dict[Path, Path]:
 def imported_names(path: Path, package: str | None) -> set[str]:
     """Dotted names of every module an import in `path` may load, parents included (`a`, `a.b`)."""
     collector = _ImportCollector(package)
-    collector.visit(ast.parse(path.read_bytes(), filename=str(path)))
+    with _readable(path):
+        collector.visit(ast.parse(path.read_bytes(), filename=str(path)))
     return collector.names
+
+
+@contextlib.contextmanager
+def _readable(path: Path) -> Iterator[None]:
+    """A file that does not parse is one error line naming it, not a traceback."""
+    from ruamel.yaml import YAMLError as RoundTripError
+
+    try:
+        yield
+    except (yaml.YAMLError, RoundTripError, SyntaxError, ValueError) as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise RegistryError(
+            f"cannot read {path}: {first}", "fix the file, then rerun `data-registry deps`"
+        ) from error
 
 
 class _ImportCollector(ast.NodeVisitor):
@@ -253,8 +279,10 @@ def _is_managed(dataset: Dataset, dep: object) -> bool:
 
 def _stages(document: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
     """(name, body) per stage; a `foreach`/`matrix` stage's body is its `do:` block."""
-    for name, stage in (document.get("stages") or {}).items():
-        yield name, stage.get("do", stage)
+    stages = document.get("stages") if isinstance(document, Mapping) else None
+    for name, stage in (stages or {}).items() if isinstance(stages, Mapping) else []:
+        if isinstance(stage, Mapping):  # anything else DVC refuses with its own message
+            yield name, stage.get("do", stage)
 
 
 def _as_list(value: object) -> list[object]:

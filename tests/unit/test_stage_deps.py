@@ -132,3 +132,19 @@ def test_imports_inside_functions_relative_and_via_sibling_scripts_count_type_ch
     assert stage_deps.differences(tmp_path) == []
     demo = Dataset("demo", tmp_path)
     assert stage_deps.expected_deps(demo, stages["step"]) == stages["step"]["deps"][1:]
+
+
+def test_a_script_that_does_not_parse_is_one_error_line_and_nothing_is_written(
+    fashion_mnist_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dvc_yaml = fashion_mnist_copy / "pipelines/fashion-mnist/dvc.yaml"
+    before = dvc_yaml.read_text()
+    (fashion_mnist_copy / "pipelines/fashion-mnist/scripts/process.py").write_text("def broken(:\n")
+
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["deps", "--write", "--repo", str(fashion_mnist_copy)])
+    err = capsys.readouterr().err
+
+    assert raised.value.code == 1
+    assert err.startswith("error: cannot read ") and "scripts/process.py" in err and err.count("\n") == 1
+    assert dvc_yaml.read_text() == before
