@@ -21,7 +21,7 @@ import io
 import os
 import shlex
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,14 +79,13 @@ def differences(root: Path, names: Iterable[str] | None = None) -> list[Differen
 
 
 def write(root: Path) -> list[Path]:
-    """Rewrite each dvc.yaml whose managed deps differ; returns the files changed."""
-    changed = []
-    for dataset in discover(root):
-        text = dataset.dvc_yaml.read_text()
-        new = rewritten(dataset, text)
-        if new != text:
-            atomic.write_text(dataset.dvc_yaml, new)
-            changed.append(dataset.dvc_yaml)
+    """Rewrite each dvc.yaml whose managed deps differ; returns the files changed. Every file is
+    computed before any is written, so one that does not parse leaves all of them as they were."""
+    texts = {dataset.dvc_yaml: (dataset.dvc_yaml.read_text(), dataset) for dataset in discover(root)}
+    new = {path: rewritten(dataset, text) for path, (text, dataset) in texts.items()}
+    changed = [path for path, text in new.items() if text != texts[path][0]]
+    for path in changed:
+        atomic.write_text(path, new[path])
     return changed
 
 
@@ -105,10 +104,13 @@ def rewritten(dataset: Dataset, text: str) -> str:
         document = rt.load(text)
     for _, stage in _stages(document):
         wanted = expected_deps(dataset, stage)
-        if "deps" not in stage and wanted:
+        if stage.get("deps") is None and not wanted:
+            continue
+        if "deps" not in stage:
             stage.insert(list(stage).index("cmd") + 1 if "cmd" in stage else 0, "deps", CommentedSeq())
-        if "deps" in stage:
-            _set_managed(stage["deps"], wanted, lambda dep: _is_managed(dataset, dep))
+        elif stage["deps"] is None:  # an empty `deps:`
+            stage["deps"] = CommentedSeq()
+        _set_managed(stage["deps"], wanted, lambda dep: _is_managed(dataset, dep))
     buffer = io.StringIO()
     rt.dump(document, buffer)
     return buffer.getvalue()
@@ -289,7 +291,7 @@ def _as_list(value: object) -> list[object]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _set_managed(deps: Any, wanted: list[str], is_managed: Any) -> None:
+def _set_managed(deps: Any, wanted: list[str], is_managed: Callable[[object], bool]) -> None:
     """Replace the managed entries of a ruamel sequence by `wanted`, as one sorted block where the
     first managed entry was (else after the stage's scripts); comments travel with their entry."""
     entries = [(value, deps.ca.items.get(index)) for index, value in enumerate(deps)]
