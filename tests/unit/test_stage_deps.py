@@ -91,6 +91,7 @@ def test_imports_inside_functions_relative_and_via_sibling_scripts_count_type_ch
             "src/data_registry/__init__.py": "",
             "src/data_registry/errors.py": "class Oops(Exception): ...\n",
             "src/data_registry/typing_only.py": "",
+            "src/data_registry/runtime_only.py": "",
             "src/data_registry/unused.py": "",
             "src/data_registry/helper_only.py": "",
             "src/data_registry/sub/__init__.py": "",
@@ -100,6 +101,8 @@ def test_imports_inside_functions_relative_and_via_sibling_scripts_count_type_ch
                 from typing import TYPE_CHECKING
                 if TYPE_CHECKING:
                     from data_registry import typing_only
+                else:
+                    import data_registry.runtime_only
                 def build():
                     from . import lazy
                     return lazy
@@ -126,7 +129,7 @@ def test_imports_inside_functions_relative_and_via_sibling_scripts_count_type_ch
     stage_deps.write(tmp_path)
     stages = yaml.safe_load((tmp_path / "pipelines/demo/dvc.yaml").read_text())["stages"]
 
-    names = ["__init__", "entry", "errors", "helper_only", "lazy", "sub/__init__", "sub/deep"]
+    names = ["__init__", "entry", "errors", "helper_only", "lazy", "runtime_only", "sub/__init__", "sub/deep"]
     assert stages["step"]["deps"] == ["scripts/step.py", *(f"{MODULES}/{name}.py" for name in names)]
     assert stages["module"]["deps"] == [f"{MODULES}/__init__.py", f"{MODULES}/unused.py"]
     assert stage_deps.differences(tmp_path) == []
