@@ -92,11 +92,15 @@ def _paragraph_windows(text: str, width: int) -> Iterator[str]:
 
 
 def _tail(text: str, length: int) -> str:
+    """The last `length` characters from the first word that starts inside them: all of them
+    when a word starts exactly there (that word used to be dropped too)."""
     if length <= 0:
         return ""
-    tail = text[-length:]
-    space = tail.find(" ")
-    return tail[space + 1 :] if 0 <= space < len(tail) - 1 else tail
+    start = max(len(text) - length, 0)
+    if start == 0 or text[start - 1] == " ":
+        return text[start:]
+    space = text.find(" ", start)
+    return text[space + 1 :] if 0 <= space < len(text) - 1 else text[start:]
 
 
 def chunk_markdown(markdown: str, size: int, overlap: int) -> list[Chunk]:

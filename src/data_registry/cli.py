@@ -181,6 +181,34 @@ def changed(
                 print(f"{name}\t{', '.join(paths)}")
 
 
+@app.command()
+def deps(
+    write: Annotated[
+        bool, typer.Option("--write", help="Rewrite the lists instead of checking them.")
+    ] = False,
+    check: Annotated[
+        bool, typer.Option("--check", help="Report differences, exit 1 if any (default).")
+    ] = False,
+    repo: RepoOption = None,
+) -> None:
+    """Check (or --write) every stage's `../../src/data_registry/` deps against what its scripts import."""
+    with _errors_as_one_line():
+        from data_registry import stage_deps
+        from data_registry.errors import StaleStageDeps
+
+        if write and check:
+            raise UsageError("give --check or --write, not both")
+        root = _root(repo)
+        for path in stage_deps.write(root) if write else []:
+            print(f"wrote {path.relative_to(root)}")
+        found = stage_deps.differences(root)
+        for difference in found:
+            print(difference.line())
+        if found:
+            raise StaleStageDeps(f"{len(found)} shared-code deps differ from what the stages import")
+        stderr.print("every stage's deps list each data_registry module it imports")
+
+
 # --- consumers: read exact versions of a registry (a local checkout or a git URL) ---
 
 RegistryOption = Annotated[

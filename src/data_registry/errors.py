@@ -106,3 +106,7 @@ class UnknownSplit(UsageError):
 
 class RegistryUnreachable(RegistryError):
     hint = "check the registry path or git URL passed as --repo / repo= and your git access to it"
+
+
+class StaleStageDeps(RegistryError):
+    hint = "run `data-registry deps --write` and commit the dvc.yaml files it changed"

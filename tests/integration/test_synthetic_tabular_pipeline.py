@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -58,7 +59,9 @@ def test_repro_writes_splits_of_the_configured_size_and_valid_metadata(registry:
     assert (data / "plots" / "target_distribution.csv").read_text().startswith("target,count\n")
 
 
-def test_second_repro_changes_nothing(registry: Path) -> None:
+def test_second_repro_changes_nothing_but_an_edit_of_a_shared_module_makes_its_stages_stale(
+    registry: Path,
+) -> None:
     repro(registry)
     lock_before = (registry / "pipelines" / NAME / "dvc.lock").read_text()
 
@@ -68,6 +71,20 @@ def test_second_repro_changes_nothing(registry: Path) -> None:
     assert (registry / "pipelines" / NAME / "dvc.lock").read_text() == lock_before
     status = dvc(registry, "status", DVC_YAML)
     assert "up to date" in status.stdout, status.stdout + status.stderr
+
+    # Issue 17: stages did not list modules they import (`params` is used by every script), so
+    # DVC called them up to date after such a module changed and the old bytes stayed published.
+    with (registry / "src/data_registry/params.py").open("a") as module:
+        module.write("\n# an edit that could change what the stages write\n")
+    status = dvc(registry, "status", "--json", DVC_YAML)
+
+    stale = {
+        stage.split(":")[-1]: change["changed deps"]
+        for stage, changes in json.loads(status.stdout).items()
+        for change in changes
+        if isinstance(change, dict) and "changed deps" in change
+    }
+    assert stale == {name: {"src/data_registry/params.py": "modified"} for name in lock_outs(registry)}
 
 
 def test_repro_in_another_fresh_copy_gives_byte_identical_outs(registry: Path, tmp_path: Path) -> None:

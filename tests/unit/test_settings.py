@@ -172,12 +172,21 @@ def test_batch_size_that_is_not_a_positive_integer_is_refused(tmp_path: Path, ra
     assert "EMBEDDING_BATCH_SIZE" in raised.value.one_line()
 
 
-def test_settings_repr_never_shows_the_github_token(tmp_path: Path) -> None:
-    token = "ghp_do-not-print-me-0123456789"
+@pytest.mark.parametrize(
+    ("key", "attribute", "value"),
+    [
+        ("GITHUB_TOKEN", "github_token", "ghp_do-not-print-me-0123456789"),
+        ("DATABASE_URL", "database_url", "postgresql://registry:do-not-print-me@db:5432/registry"),
+        ("MLFLOW_TRACKING_URI", "mlflow_tracking_uri", "https://me:do-not-print-me@mlflow.example.com"),
+    ],
+)
+def test_settings_repr_never_shows_a_secret_it_holds(
+    tmp_path: Path, key: str, attribute: str, value: str
+) -> None:
+    """Settings reach logs and tracebacks (a frame's locals); a token or a password in a DSN must not."""
+    loaded = settings.load(tmp_path, {key: value})
 
-    loaded = settings.load(tmp_path, {"GITHUB_TOKEN": token})
-
-    assert loaded.github_token == token
-    assert token not in repr(loaded)
-    assert token not in str(loaded)
-    assert token not in f"{loaded!r} {[loaded]}"
+    assert getattr(loaded, attribute) == value
+    assert "do-not-print-me" not in repr(loaded)
+    assert "do-not-print-me" not in str(loaded)
+    assert "do-not-print-me" not in f"{loaded!r} {[loaded]}"

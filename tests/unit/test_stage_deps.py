@@ -1,0 +1,153 @@
+"""stage_deps: each stage's dvc.yaml deps name every data_registry module its scripts run,
+so a change to shared code can never leave a stage "up to date" with stale outs."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from data_registry import cli, stage_deps
+from data_registry.datasets import Dataset
+from tests.support.repo import PROJECT
+
+MODULES = "../../src/data_registry"
+
+
+def test_every_stage_of_this_registry_lists_each_shared_module_it_imports() -> None:
+    found = stage_deps.differences(PROJECT)
+
+    assert not found, "\n".join([*(d.line() for d in found), "fix: run `data-registry deps --write`"])
+
+
+@pytest.fixture
+def fashion_mnist_copy(tmp_path: Path) -> Path:
+    """A registry holding this project's shared code and its fashion-mnist pipeline."""
+    ignore = shutil.ignore_patterns("__pycache__")
+    shutil.copytree(PROJECT / "src/data_registry", tmp_path / "src/data_registry", ignore=ignore)
+    shutil.copytree(PROJECT / "pipelines/fashion-mnist", tmp_path / "pipelines/fashion-mnist", ignore=ignore)
+    (tmp_path / ".dvc").mkdir()
+    return tmp_path
+
+
+def test_check_names_the_stage_and_module_of_a_missing_or_extra_dep_and_write_restores_the_file(
+    fashion_mnist_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dvc_yaml = fashion_mnist_copy / "pipelines/fashion-mnist/dvc.yaml"
+    original = dvc_yaml.read_text()
+    images = f"      - {MODULES}/images.py\n"
+    assert f"{MODULES}/idx.py\n{images}" in original  # the process stage's entry
+    broken = original.replace(f"{MODULES}/idx.py\n{images}", f"{MODULES}/idx.py\n", 1)
+    broken = broken.replace(
+        "      - scripts/analyze.py\n", f"      - scripts/analyze.py\n      - {MODULES}/vlm.py\n"
+    )
+    dvc_yaml.write_text(broken)
+
+    with pytest.raises(SystemExit) as check:
+        cli.main(["deps", "--check", "--repo", str(fashion_mnist_copy)])
+    out, err = capsys.readouterr()
+
+    assert check.value.code == 1
+    assert out.splitlines() == [
+        "pipelines/fashion-mnist/dvc.yaml: stage process imports data_registry.images"
+        f" (from scripts/process.py) but its deps lack {MODULES}/images.py",
+        f"pipelines/fashion-mnist/dvc.yaml: stage analyze lists {MODULES}/vlm.py"
+        " but never imports data_registry.vlm",
+    ]
+    assert err.startswith("error: 2 shared-code deps differ") and "deps --write" in err
+
+    with pytest.raises(SystemExit) as write:
+        cli.main(["deps", "--write", "--repo", str(fashion_mnist_copy)])
+
+    assert write.value.code == 0
+    assert dvc_yaml.read_text() == original  # comments, order of other deps, layout: all kept
+    assert capsys.readouterr().out == "wrote pipelines/fashion-mnist/dvc.yaml\n"
+
+
+def test_check_and_write_together_are_refused(
+    fashion_mnist_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as both:
+        cli.main(["deps", "--check", "--write", "--repo", str(fashion_mnist_copy)])
+
+    assert both.value.code == 2 and capsys.readouterr().err.startswith("error: give --check or --write")
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(textwrap.dedent(text))
+
+
+def test_imports_inside_functions_relative_and_via_sibling_scripts_count_type_checking_ones_do_not(
+    tmp_path: Path,
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "src/data_registry/__init__.py": "",
+            "src/data_registry/errors.py": "class Oops(Exception): ...\n",
+            "src/data_registry/typing_only.py": "",
+            "src/data_registry/runtime_only.py": "",
+            "src/data_registry/unused.py": "",
+            "src/data_registry/helper_only.py": "",
+            "src/data_registry/sub/__init__.py": "",
+            "src/data_registry/sub/deep.py": "from ..errors import Oops\n",
+            "src/data_registry/lazy.py": "import data_registry.sub.deep\n",
+            "src/data_registry/entry.py": """
+                from typing import TYPE_CHECKING
+                if TYPE_CHECKING:
+                    from data_registry import typing_only
+                else:
+                    import data_registry.runtime_only
+                def build():
+                    from . import lazy
+                    return lazy
+            """,
+            "pipelines/demo/scripts/step.py": "import helpers\nfrom data_registry import entry\n",
+            "pipelines/demo/scripts/helpers.py": "from data_registry.helper_only import *\n",
+            "pipelines/demo/dvc.yaml": """
+                stages:
+                  step:
+                    cmd: python scripts/step.py --fast
+                    deps:
+                      - scripts/step.py
+                    outs:
+                      - out
+                  module:  # run as a module, no deps list yet
+                    cmd: python -m data_registry.unused
+                    outs:
+                      - other
+            """,
+        },
+    )
+    (tmp_path / ".dvc").mkdir()
+
+    stage_deps.write(tmp_path)
+    stages = yaml.safe_load((tmp_path / "pipelines/demo/dvc.yaml").read_text())["stages"]
+
+    names = ["__init__", "entry", "errors", "helper_only", "lazy", "runtime_only", "sub/__init__", "sub/deep"]
+    assert stages["step"]["deps"] == ["scripts/step.py", *(f"{MODULES}/{name}.py" for name in names)]
+    assert stages["module"]["deps"] == [f"{MODULES}/__init__.py", f"{MODULES}/unused.py"]
+    assert stage_deps.differences(tmp_path) == []
+    demo = Dataset("demo", tmp_path)
+    assert stage_deps.expected_deps(demo, stages["step"]) == stages["step"]["deps"][1:]
+
+
+def test_a_script_that_does_not_parse_is_one_error_line_and_nothing_is_written(
+    fashion_mnist_copy: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dvc_yaml = fashion_mnist_copy / "pipelines/fashion-mnist/dvc.yaml"
+    before = dvc_yaml.read_text()
+    (fashion_mnist_copy / "pipelines/fashion-mnist/scripts/process.py").write_text("def broken(:\n")
+
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["deps", "--write", "--repo", str(fashion_mnist_copy)])
+    err = capsys.readouterr().err
+
+    assert raised.value.code == 1
+    assert err.startswith("error: cannot read ") and "scripts/process.py" in err and err.count("\n") == 1
+    assert dvc_yaml.read_text() == before
