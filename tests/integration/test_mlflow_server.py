@@ -94,6 +94,8 @@ def compose_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
         log.close()
 
 
+# The first run builds .venv-mlflow (~2 min) before the server starts.
+@pytest.mark.timeout(900)
 def test_compose_mlflow_answers_the_workspace_by_its_service_name(compose_server: int) -> None:
     uri = urlsplit(settings.parse_env_file((PROJECT / ".env.docker").read_text())["MLFLOW_TRACKING_URI"])
     assert uri.netloc == "mlflow:5000"
