@@ -35,6 +35,7 @@ fi
 case $phase in
   Succeeded) exit 0 ;;
   Failed | Error) verdict="failed" ;;
+  Unknown) verdict="could not be read back from the Argo server; it may still run there" ;;
   *) verdict="was still $phase in the cluster when this job had to stop; it goes on there" ;;
 esac
 

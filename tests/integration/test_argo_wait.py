@@ -178,3 +178,21 @@ def test_the_pipelines_workflow_runs_these_scripts() -> None:
     assert not any("|| true" in run for run in runs), "no failure of argo is hidden"
     for script in SCRIPTS.glob("*.sh"):
         assert os.access(script, os.X_OK), f"{script.name} must be executable"
+
+
+def test_a_workflow_never_read_back_is_reported_as_unknown(argo: Path, tmp_path: Path) -> None:
+    summary = tmp_path / "summary.md"
+    (argo / "logs.txt").write_text("")
+
+    report = run_script(
+        "argo-report.sh",
+        argo,
+        "emotion",
+        WORKFLOW,
+        str(tmp_path / "missing.json"),
+        GITHUB_STEP_SUMMARY=str(summary),
+    )
+
+    assert report.returncode == 1
+    assert "| Unknown |" in summary.read_text()
+    assert "could not be read back from the Argo server" in report.stderr
