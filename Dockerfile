@@ -14,7 +14,6 @@
 
 FROM python:3.11-slim-bookworm@sha256:2e32f7d302adc1c37428355c1e646897c0c53f4fd60b6a551245fb90ee129f91 AS deps
 # The extras the cluster's pipelines need; torch comes from the CPU index, not the CUDA build.
-# `embeddings` brings ray[client]: the cluster's RAY_ADDRESS is a ray:// address.
 ARG EXTRAS=embeddings,pgvector
 ARG TORCH_INDEX_URL=https://download.pytorch.org/whl/cpu
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1

@@ -1,5 +1,5 @@
 """The cluster side under deploy/: the services .env.minikube names, and the Helm values for
-Argo Workflows' and KubeRay's own charts. No cluster and no chart can be fetched here, so:
+Argo Workflows' own chart. No cluster and no chart can be fetched here, so:
 
 - the plain manifests go through kubernetes-validate --strict (the Kubernetes 1.37 JSON
   schemas it vendors: a misspelt or misplaced key fails);
@@ -7,9 +7,9 @@ Argo Workflows' and KubeRay's own charts. No cluster and no chart can be fetched
   bucket the Job creates must be the `minio` remote's, MLflow must accept the Host header the
   pods send (checked with MLflow's own matcher), and every Secret key a manifest reads must
   be one the README's `kubectl create secret` writes;
-- the Helm values may only use keys the charts have (listed below from the charts' own
+- the Helm values may only use keys the chart has (listed below from the chart's own
   values.yaml), and must hold what the CI relies on (client auth, a TLS ingress, the CLI's
-  Argo version, the Ray head service of RAY_ADDRESS).
+  Argo version).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ NAMESPACE = "data-registry"
 MANIFESTS = sorted(path for path in DEPLOY.glob("*.yaml") if not path.name.endswith(".values.yaml"))
 SECRET = "data-registry-credentials"
 
-# Keys of the charts' values.yaml that these values may set (argoproj/argo-helm
-# charts/argo-workflows, ray-project/kuberay helm-chart/ray-cluster and kuberay-operator).
+# Keys of the chart's values.yaml that these values may set (argoproj/argo-helm
+# charts/argo-workflows).
 # Helm ignores a key a chart does not read, silently: a misspelt key here would be a setting
 # that never reaches the cluster.
 CHART_KEYS = {
@@ -53,26 +53,9 @@ CHART_KEYS = {
         "server.ingress.hosts",
         "server.ingress.tls",
     },
-    "ray-cluster.values.yaml": {
-        "fullnameOverride",
-        "image.repository",
-        "image.tag",
-        "image.pullPolicy",
-        "imagePullSecrets",
-        *(
-            f"{group}.{key}"
-            for group in ("head", "worker")
-            for key in ("rayStartParams", "containerEnv", "resources")
-        ),
-        "worker.groupName",
-        "worker.replicas",
-        "worker.minReplicas",
-        "worker.maxReplicas",
-    },
-    "kuberay-operator.values.yaml": {"env"},
 }
-# Maps whose own keys are free (annotations, rayStartParams, resources): stop descending.
-FREE_MAPS = {"server.ingress.annotations", "head.rayStartParams", "worker.rayStartParams"}
+# Maps whose own keys are free (annotations, resources): stop descending.
+FREE_MAPS = {"server.ingress.annotations"}
 
 
 def documents(path: Path) -> list[dict[str, Any]]:
@@ -247,7 +230,7 @@ def test_secrets_come_from_the_one_secret_the_readme_creates() -> None:
     assert read <= created, f"the README's secret lacks {sorted(read - created)}"
 
 
-# --- Argo Workflows and Ray values --------------------------------------------------------
+# --- Argo Workflows values --------------------------------------------------------
 
 
 def test_argo_server_checks_each_callers_token_behind_a_trusted_certificate() -> None:
@@ -264,21 +247,3 @@ def test_argo_server_checks_each_callers_token_behind_a_trusted_certificate() ->
     assert run_env["ARGO_SECURE"] == "true"
     texts = [path.read_text() for path in (PROJECT / ".github").rglob("*.y*ml")]
     assert not [text for text in texts if "INSECURE_SKIP_VERIFY" in text], "TLS is verified, never skipped"
-
-
-def test_ray_address_is_the_head_service_of_the_ray_cluster_values() -> None:
-    ray = values("ray-cluster.values.yaml")
-    address = urlsplit(minikube()["RAY_ADDRESS"])
-
-    assert address.scheme == "ray" and address.port == 10001  # KubeRay's Ray Client port
-    # KubeRay names the head service <RayCluster name>-head-svc; the chart names the
-    # RayCluster fullnameOverride.
-    assert address.hostname == f"{ray['fullnameOverride']}-head-svc.{NAMESPACE}.svc.cluster.local"
-    # Client and cluster run one Ray and one Python: the nodes run the pipeline image.
-    assert ray["image"]["repository"].endswith("/data-registry-pipeline")
-    assert (
-        ray["imagePullSecrets"]
-        == yaml.safe_load((PROJECT / "argo" / "workflow-template.yaml").read_text())["spec"][
-            "imagePullSecrets"
-        ]
-    )

@@ -777,14 +777,13 @@ def requirements_of(extras: list[str]) -> list[Requirement]:
     return found
 
 
-def test_the_image_brings_the_ray_client_the_cluster_address_needs() -> None:
-    ray_address = settings.env_file_values(PROJECT, "minikube")["RAY_ADDRESS"]
-    assert ray_address.startswith("ray://")
+@pytest.mark.parametrize("name", ["docker", "minikube"])
+def test_ray_data_runs_in_the_pod_not_through_ray_client(name: str) -> None:
+    """Ray Data 2.60 fails through Ray Client (measured against a local cluster started with a
+    client server: `'Worker' object has no attribute 'core_worker'` from its streaming
+    executor), so no environment sends the embeddings to a ray:// address: the pod runs Ray
+    itself, with the image's ray[data]."""
+    address = settings.env_file_values(PROJECT, name).get("RAY_ADDRESS", "")
+    assert not address.startswith("ray://")
     ray = [requirement for requirement in requirements_of(image_extras()) if requirement.name == "ray"]
-    assert ray and all("client" in requirement.extras for requirement in ray)
-
-    # This venv holds those extras too (scripts/install.sh dev): Ray's own check passes.
-    client = subprocess.run(
-        [sys.executable, "-c", f"import ray; ray.client({ray_address!r})"], capture_output=True, text=True
-    )
-    assert client.returncode == 0, client.stderr[-2000:]
+    assert ray and all("data" in requirement.extras for requirement in ray)
