@@ -488,6 +488,8 @@ def test_the_pod_asks_for_the_ephemeral_storage_its_workspace_fills() -> None:
 
     assert 10 * 2**30 <= request <= limit
     assert size <= limit, "the workspace alone must not be able to get the pod evicted"
+    mounts = {mount["name"] for mount in main_template()["script"]["volumeMounts"]}
+    assert mounts == {volume["name"] for volume in template()["spec"]["volumes"]}
 
 
 def test_template_script_versions_a_dataset_and_pushes_it(tmp_path: Path, s3: S3Server) -> None:
