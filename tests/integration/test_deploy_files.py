@@ -473,6 +473,29 @@ def test_every_retry_fits_the_workflow_deadline_and_the_github_job() -> None:
     assert 2 * workflow_deadline <= budget <= job_seconds - 5 * 60
 
 
+def retries(expression: str, status: str, exit_code: str, message: str = "") -> bool:
+    """Evaluate the retry expression for one failed attempt. Argo evaluates it with expr-lang;
+    this one uses only what reads the same in Python (==, !=, and, or, not, int literals)
+    plus `asInt` and `a contains "b"`, translated here."""
+    python = re.sub(r'([\w.]+) contains ("[^"]*")', r"(\2 in \1)", expression)
+    assert re.fullmatch(r'[\w.\s()=!"-]+', python), f"untranslated syntax in {expression!r}"
+    last_retry = type("LastRetry", (), {"status": status, "exitCode": exit_code, "message": message})
+    return bool(eval(python, {"asInt": int, "lastRetry": last_retry}))
+
+
+def test_retries_heal_outages_but_not_usage_errors_or_spent_deadlines() -> None:
+    expression = main_template()["retryStrategy"]["expression"]
+    deadline = "Pod was active on the node longer than the specified deadline"
+
+    assert retries(expression, "Error", "-1", "pod deleted")  # the node went away
+    assert retries(expression, "Failed", "1", "exit code 1")  # S3, git or a download failed
+    assert retries(expression, "Failed", "-1", "The node was low on resource: ephemeral-storage.")
+    assert not retries(expression, "Failed", "2", "exit code 2")  # a usage error stays one
+    # Never started (ImagePullBackOff) or hung until the attempt's deadline: no second hour
+    # on the mutex.
+    assert not retries(expression, "Failed", "-1", deadline)
+
+
 def quantity_bytes(value: str) -> int:
     match = re.fullmatch(r"(\d+)(Ki|Mi|Gi|Ti)?", value)
     assert match, f"unexpected quantity {value!r}"
