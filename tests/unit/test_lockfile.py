@@ -225,3 +225,15 @@ def test_compare_works_end_to_end_on_lock_and_pipeline_text() -> None:
     )
 
     assert change == lockfile.OutsChange(content=[], metadata=[METADATA])
+
+
+def test_metadata_outs_counts_the_lineage_file_declared_as_a_plain_out() -> None:
+    """metadata.json left `metrics:` (DVC cannot parse its lists) but still describes the data."""
+    text = (
+        "stages:\n  analyze:\n    cmd: python a.py\n    outs:\n"
+        "      - ../../data/ds/metadata.json:\n          cache: false\n"
+        "      - ../../data/ds/dropped.json:\n          cache: false\n"
+        "    metrics:\n      - ../../data/ds/metrics.json:\n          cache: false\n"
+    )
+
+    assert lockfile.metadata_outs(text) == {"../../data/ds/metadata.json", "../../data/ds/metrics.json"}
