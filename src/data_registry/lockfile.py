@@ -14,13 +14,15 @@ from typing import Any
 import yaml
 
 LINEAGE_FILE = "metadata.json"
+# libyaml's safe loader where PyYAML has it: the catalog parses the dvc.lock of every tag.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def out_hashes(lock_text: str | None) -> dict[str, str]:
     """{out path: md5} for every out of every stage; empty for a missing lock."""
     if not lock_text:
         return {}
-    lock = yaml.safe_load(lock_text) or {}
+    lock = yaml.load(lock_text, Loader=_SAFE_LOADER) or {}
     hashes: dict[str, str] = {}
     for stage in (lock.get("stages") or {}).values():
         for out in stage.get("outs") or []:

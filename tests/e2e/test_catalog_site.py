@@ -50,6 +50,8 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ),
             FakeVersion("text-things", "1.1.0", "{ not json", ["text"], HOSTILE_CARD),
             FakeVersion("images-only", "1.0.0", metadata_document("images-only", 90, 5), ["image"]),
+            FakeVersion("collection-photos", "1.0.0", {}),
+            FakeVersion("collection-photos", "1.1.0", {}),
         ],
     )
     return repo
@@ -71,7 +73,7 @@ def site(registry: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = catalog(registry, out, "--json", "--url", "https://git.example/registry.git")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert (report["datasets"], report["pages"]) == (3, 7)
+    assert (report["datasets"], report["collections"], report["pages"]) == (3, 1, 7)
     assert report["problems"] == [
         "text-things-v1.1.0: unreadable metadata.json (Expecting property name "
         "enclosed in double quotes: line 1 column 3 (char 2))"
@@ -128,6 +130,14 @@ def test_index_lists_every_dataset_and_filters_by_label(site: Path, browser: Any
         shot(page, "index-filtered")
         page.click("#label-filter button[data-label='']")
         assert sum(row.is_visible() for row in rows.all()) == 3
+        photos = page.locator("#collections tbody tr").all()
+        assert [cell.inner_text() for cell in photos[0].locator("td").all()][:4] == [
+            "photos",
+            "1.1.0",
+            "2",
+            "15",
+        ]
+        assert len(photos) == 1
     assert seen.errors == [] and seen.outside == []
 
 

@@ -72,15 +72,19 @@ def write_tags(repo: Path, versions: list[FakeVersion], branch: str = "refs/head
         when = EPOCH + mark * 3600
         seed = mark
         tag = f"{item.dataset}-v{item.version}"
-        files = {
-            f"pipelines/{item.dataset}/dvc.yaml": dvc_yaml(item.dataset, item.labels),
-            f"pipelines/{item.dataset}/dvc.lock": dvc_lock(item.dataset, seed),
-            f"pipelines/{item.dataset}/README.md": item.card or f"# {item.dataset}\n\nGenerated.\n",
-            f"data/{item.dataset}/metadata.json": item.document
-            if isinstance(item.document, str)
-            else json.dumps(item.document, indent=2, sort_keys=True),
-        }
-        if item.plot_csv is not None:
+        files = (
+            _collection_files(item, seed)
+            if item.dataset.startswith("collection-")
+            else {
+                f"pipelines/{item.dataset}/dvc.yaml": dvc_yaml(item.dataset, item.labels),
+                f"pipelines/{item.dataset}/dvc.lock": dvc_lock(item.dataset, seed),
+                f"pipelines/{item.dataset}/README.md": item.card or f"# {item.dataset}\n\nGenerated.\n",
+                f"data/{item.dataset}/metadata.json": item.document
+                if isinstance(item.document, str)
+                else json.dumps(item.document, indent=2, sort_keys=True),
+            }
+        )
+        if item.plot_csv is not None and not item.dataset.startswith("collection-"):
             files[f"data/{item.dataset}/plots/classes.csv"] = item.plot_csv
         chunks.append(_commit(branch, mark, when, f"version {tag}", files, first=mark == 1))
         chunks.append(
@@ -92,6 +96,17 @@ def write_tags(repo: Path, versions: list[FakeVersion], branch: str = "refs/head
     subprocess.run(
         ["git", "fast-import", "--quiet"], cwd=repo, env=tool_env(), input=b"".join(chunks), check=True
     )
+
+
+def _collection_files(item: FakeVersion, seed: int) -> dict[str, str]:
+    """A collection version is its `.dvc` file (`collection-<name>-vX.Y.Z` tags)."""
+    name = item.dataset.removeprefix("collection-")
+    return {
+        f"data/collections/{name}.dvc": (
+            f"outs:\n- md5: {seed:032x}.dir\n  size: {2048 * seed}\n  nfiles: {10 + seed}\n"
+            f"  hash: md5\n  path: {name}\n"
+        )
+    }
 
 
 def _commit(branch: str, mark: int, when: int, message: str, files: dict[str, str], first: bool) -> bytes:

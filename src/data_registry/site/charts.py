@@ -37,11 +37,12 @@ def line_chart(title: str, labels: Sequence[str], values: Sequence[float | None]
         f"<title>{escape(labels[i])}: {_number(v)}</title></circle>"
         for i, v in points
     ]
-    ticks = [labels[0], labels[-1]] if len(labels) > 1 else list(labels)
+    # First and last version under the axis, anchored inwards so neither is clipped.
+    ticks = [(0, "start"), (len(labels) - 1, "end")] if len(labels) > 1 else [(0, "middle")]
     axis = [
-        f'<text class="tick" x="{x(0 if t == labels[0] else len(labels) - 1):.1f}" y="{HEIGHT - 10}" '
-        f'text-anchor="middle">{escape(t)}</text>'
-        for t in dict.fromkeys(ticks)
+        f'<text class="tick" x="{x(i):.1f}" y="{HEIGHT - 10}" text-anchor="{anchor}">'
+        f"{escape(labels[i])}</text>"
+        for i, anchor in ticks
     ]
     body = [
         *_frame(low, high),

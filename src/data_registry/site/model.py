@@ -12,17 +12,23 @@ import io
 import json
 import posixpath
 from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from data_registry import lockfile
 from data_registry import metadata as metadata_schema
 from data_registry.client.catalog import processed_size
 from data_registry.client.compare import changed, flatten
 from data_registry.collections import COLLECTIONS_DIR, TAG_PREFIX
+from data_registry.datasets import Dataset
 from data_registry.errors import MetadataError
 from data_registry.git import Git, TagRecord
 from data_registry.versions import Version, split_tag
+
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -43,9 +49,24 @@ class Release:
     def rows(self) -> int | None:
         return sum(self.document["splits"].values()) if self.document else None
 
-    @property
+    @cached_property
     def size_bytes(self) -> int | None:
         return processed_size(self.lock, self.name) if self.lock else None
+
+    # Flattened once per release: charts and the diff view read them for every version.
+    @cached_property
+    def flat_params(self) -> dict[str, Any]:
+        return flatten(self.document["params"]) if self.document else {}
+
+    @cached_property
+    def flat_metrics(self) -> dict[str, Any]:
+        return flatten(self.document["metrics"]) if self.document else {}
+
+    @cached_property
+    def outs(self) -> dict[str, str]:
+        """{repo-relative out path: md5} from dvc.lock: the version's identity."""
+        named = Dataset(self.name, Path())
+        return {named.out_path(path): digest for path, digest in lockfile.out_hashes(self.lock).items()}
 
 
 @dataclass
@@ -142,7 +163,7 @@ def _read_releases(git: Git, datasets: list[DatasetHistory]) -> None:
     for history in datasets:
         previous: dict[str, Any] | None = None
         for release in history.documented:
-            params = flatten(release.document["params"]) if release.document else {}
+            params = release.flat_params
             release.params_changed = changed(previous, params) if previous is not None else {}
             previous = params
 
@@ -192,7 +213,7 @@ def _read_latest(git: Git, datasets: list[DatasetHistory], collections: list[Col
 
 def _yaml(text: str | None) -> dict[str, Any]:
     try:
-        loaded = yaml.safe_load(text or "")
+        loaded = yaml.load(text or "", Loader=_SAFE_LOADER)
     except yaml.YAMLError:
         return {}
     return loaded if isinstance(loaded, dict) else {}

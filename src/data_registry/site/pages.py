@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import re
 from typing import Any
 
 from markupsafe import Markup
 
-from data_registry import lockfile
 from data_registry.client.compare import _columns as schema_columns
 from data_registry.client.compare import flatten
 from data_registry.client.render import human_size
-from data_registry.datasets import Dataset
 from data_registry.site import charts
 from data_registry.site.model import DatasetHistory, Release
 
@@ -67,11 +65,10 @@ def metric_charts(history: DatasetHistory) -> list[Markup]:
     series: dict[str, list[float | None]] = {}
     for split in documented[-1].document["splits"] if documented[-1].document else {}:
         series[f"rows · {split}"] = [_value(r.document["splits"], split) for r in documented if r.document]
-    flat_latest = flatten(documented[-1].document["metrics"]) if documented[-1].document else {}
-    numeric = [key for key, value in flat_latest.items() if _is_number(value)]
+    numeric = [key for key, value in documented[-1].flat_metrics.items() if _is_number(value)]
     keys = [key for key in numeric if key.count(".") <= 1] or [k for k in numeric if k.count(".") <= 2]
     for key in keys[:MAX_KEY_METRICS]:
-        series[key] = [_value(flatten(r.document["metrics"]), key) for r in documented if r.document]
+        series[key] = [_value(release.flat_metrics, key) for release in documented]
     return [charts.line_chart(title, labels, values) for title, values in series.items()]
 
 
@@ -84,7 +81,8 @@ def schema_table(release: Release) -> dict[str, Any]:
     document = release.document or {"schema": {}}
     splits = sorted(document["schema"])
     columns = sorted(
-        {column for section in document["schema"].values() for column in section.get("columns") or {}}
+        {column for section in document["schema"].values() for column in section.get("columns") or {}},
+        key=_natural,
     )
     cells = {
         column: [(document["schema"][split].get("columns") or {}).get(column, "—") for split in splits]
@@ -101,13 +99,8 @@ def lineage(release: Release) -> dict[str, list[tuple[str, str]]]:
         for name in LINEAGE_SECTIONS
         if document.get(name)
     }
-    sections["outs (dvc.lock)"] = sorted(version_outs(release).items())
+    sections["outs (dvc.lock)"] = sorted(release.outs.items())
     return sections
-
-
-def version_outs(release: Release) -> dict[str, str]:
-    named = Dataset(release.name, Path())
-    return {named.out_path(path): digest for path, digest in lockfile.out_hashes(release.lock).items()}
 
 
 def snippets(release: Release, registry_url: str) -> list[tuple[str, str]]:
@@ -136,11 +129,11 @@ def diff_data(history: DatasetHistory) -> list[dict[str, Any]]:
             "version": str(release.version),
             "tag": release.tag,
             "sections": {
-                "params": flatten(release.document["params"]),
+                "params": release.flat_params,
                 "schema": schema_columns(release.document["schema"]),
                 "rows": release.document["splits"],
-                "metrics": flatten(release.document["metrics"]),
-                "files": version_outs(release),
+                "metrics": release.flat_metrics,
+                "files": release.outs,
             },
         }
         for release in history.documented
@@ -164,3 +157,8 @@ def _count(value: int | None) -> str:
 def _short(value: Any, limit: int = 60) -> str:
     text = str(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _natural(name: str) -> list[Any]:
+    """`f2` before `f10`, as people number columns."""
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
