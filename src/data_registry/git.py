@@ -6,7 +6,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from data_registry.errors import GitError, TagConflict
+from data_registry.errors import GitError, RegistryUnreachable, TagConflict
 
 # Used only when the machine has no git identity (fresh CI runners, containers).
 FALLBACK_IDENTITY = ("user.name=data-registry", "user.email=data-registry@localhost")
@@ -159,5 +159,5 @@ def clone_bare(url: str, dest: Path, shown_url: str) -> Git:
     )
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["no output"])[-1].replace(url, shown_url)
-        raise GitError(f"cannot clone {shown_url}: {reason.removeprefix('fatal: ')}")
+        raise RegistryUnreachable(f"cannot clone {shown_url}: {reason.removeprefix('fatal: ')}")
     return Git(dest)

@@ -197,7 +197,7 @@ def test_hostile_card_and_broken_metadata_render_safely(site: Path, browser: Any
     assert seen.errors == [] and seen.outside == []
 
 
-def test_catalog_from_a_git_url_matches_the_checkout_and_refuses_a_foreign_folder(
+def test_catalog_from_a_git_url_matches_the_checkout_and_bad_targets_fail_cleanly(
     registry: Path, site: Path, tmp_path: Path
 ) -> None:
     from_url = catalog(
@@ -219,6 +219,13 @@ def test_catalog_from_a_git_url_matches_the_checkout_and_refuses_a_foreign_folde
     assert refused.returncode != 0
     assert refused.stderr.startswith("error: ") and len(refused.stderr.strip().splitlines()) <= 2
     assert sorted(p.name for p in foreign.iterdir()) == ["keep.txt"]
+    unreachable = catalog(
+        registry, tmp_path / "never", "--repo", "https://user:s3cret@127.0.0.1:9/registry.git"
+    )
+    assert unreachable.returncode == 1 and unreachable.stderr.startswith(
+        "error: cannot clone https://127.0.0.1:9/"
+    )
+    assert "s3cret" not in unreachable.stderr and not (tmp_path / "never").exists()
     rebuilt = catalog(registry, site)
     assert rebuilt.returncode == 0, rebuilt.stderr
     shutil.rmtree(tmp_path / "from-url")
