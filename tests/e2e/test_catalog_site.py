@@ -1,7 +1,8 @@
-"""`data-registry catalog --html` end to end: a real registry with two synthetic-tabular versions
-made by the wrapper (plus generated tags of two more datasets), the site built by the CLI, and
-every page kind loaded from file:// in headless Chromium. Also: `dvc metrics diff` between the
-two tags reads a numbers-only metrics file and warns about nothing."""
+"""`data-registry catalog --html` end to end: a real registry with three synthetic-tabular versions
+made by the wrapper (the third a metadata-only patch) plus generated tags of two more datasets
+and a collection, the site built by the CLI, and every page kind loaded from file:// in headless
+Chromium. Also: `dvc metrics diff` between two tags reads a numbers-only metrics file and warns
+about nothing."""
 
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ import pytest
 
 from tests.support.browser import chromium, visit
 from tests.support.catalog_tags import FakeVersion, metadata_document, write_tags
-from tests.support.repo import PROJECT, dvc, make_registry, run_pipeline, tool_env
+from tests.support.repo import PROJECT, dvc, git, make_registry, run_pipeline, tool_env
 
 pytestmark = pytest.mark.e2e
 DS = "synthetic-tabular"
-OLD, NEW = f"{DS}-v1.0.0", f"{DS}-v1.1.0"
+OLD, NEW, LATEST = f"{DS}-v1.0.0", f"{DS}-v1.1.0", f"{DS}-v1.1.1"
 SCREENSHOTS = Path(os.environ.get("TEST_ARTIFACTS", PROJECT / "build" / "test-artifacts")) / "catalog"
 HOSTILE_CARD = (
     "# text-things\n\n<script>alert('card')</script>\n\n![remote](http://example.invalid/logo.png)\n"
@@ -37,6 +38,16 @@ def registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for args in ((), ("-S", "n_samples=1500")):
         result = run_pipeline(repo, DS, *args, "--json", DATA_REGISTRY_HOME=home)
         assert result.returncode == 0, result.stderr
+    # Only the lineage changes (the licence text in metadata.json; metrics.json stays the same):
+    # metadata.json is a plain out now, and must still count as metadata, i.e. a patch.
+    analyze = repo / "pipelines" / DS / "scripts" / "analyze.py"
+    analyze.write_text(
+        analyze.read_text().replace('"licence": "CC0-1.0"', '"licence": "CC0-1.0 (public domain)"')
+    )
+    git(repo, "commit", "-qam", "licence text")
+    patch = run_pipeline(repo, DS, "--json", DATA_REGISTRY_HOME=home)
+    assert patch.returncode == 0, patch.stderr
+    assert (json.loads(patch.stdout)["tag"], json.loads(patch.stdout)["bump"]) == (LATEST, "patch")
     write_tags(
         repo,
         [
@@ -122,7 +133,7 @@ def test_index_lists_every_dataset_and_filters_by_label(site: Path, browser: Any
         page = seen.page
         rows = page.locator("#datasets tbody tr")
         assert rows.count() == 3
-        assert page.locator("#datasets tbody tr", has_text=DS).locator("td").nth(1).inner_text() == "1.1.0"
+        assert page.locator("#datasets tbody tr", has_text=DS).locator("td").nth(1).inner_text() == "1.1.1"
         page.click("#label-filter button[data-label='text']")
         visible = [row.inner_text().split()[0] for row in rows.all() if row.is_visible()]
         assert visible == ["text-things"]
@@ -145,8 +156,9 @@ def test_dataset_page_has_timeline_charts_schema_lineage_and_snippets(site: Path
     with visit(browser, (site / "d" / DS / "index.html").as_uri()) as seen:
         page = seen.page
         timeline = page.locator("#timeline tbody tr")
-        assert timeline.count() == 2
-        assert "n_samples: 5000 → 1500" in timeline.first.inner_text()
+        assert timeline.count() == 3
+        assert "metadata changed" in timeline.nth(0).inner_text()
+        assert "n_samples: 5000 → 1500" in timeline.nth(1).inner_text()
         charts = page.locator("svg.chart")
         assert charts.count() >= 5  # rows per split, positive_fraction per split, the target histogram
         for chart in charts.all():
@@ -155,12 +167,12 @@ def test_dataset_page_has_timeline_charts_schema_lineage_and_snippets(site: Path
             box = marks.first.bounding_box()
             assert box is not None and box["width"] > 0 and box["height"] > 0
         assert page.locator("#schema-table tbody tr").count() == 11  # id, f0..f7, label, target
-        assert NEW in page.inner_text("#lineage")
+        assert LATEST in page.inner_text("#lineage")
         lineage = page.inner_text("#lineage-tables")
         assert "numpy.random.default_rng" in lineage and f"data/{DS}/processed" in lineage
         snippets = page.locator(".snippet code").all_inner_texts()
         assert any(
-            f"dvc import https://git.example/registry.git data/{DS}/processed --rev {NEW}" in s
+            f"dvc import https://git.example/registry.git data/{DS}/processed --rev {LATEST}" in s
             for s in snippets
         )
         assert page.locator(".card h1").inner_text() == DS
@@ -229,3 +241,17 @@ def test_catalog_from_a_git_url_matches_the_checkout_and_bad_targets_fail_cleanl
     rebuilt = catalog(registry, site)
     assert rebuilt.returncode == 0, rebuilt.stderr
     shutil.rmtree(tmp_path / "from-url")
+
+
+def test_every_page_loads_offline_without_errors_and_every_chart_has_marks(site: Path, browser: Any) -> None:
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) == 7
+    for path in pages:
+        with visit(browser, path.as_uri()) as seen:
+            if path.name == "diff.html":
+                assert seen.page.inner_text("#summary"), path  # "… → …: N differences" or "only one version"
+            else:
+                assert seen.page.locator("main table tbody tr").count() >= 1, path
+            for chart in seen.page.locator("svg.chart").all():
+                assert chart.locator(".mark").count() >= 1, path
+        assert (seen.errors, seen.outside) == ([], []), path

@@ -45,7 +45,9 @@
       }
       out.appendChild(section);
     });
-    document.getElementById("summary").textContent = a.tag + " → " + b.tag + ": " + total + " differences";
+    document.getElementById("summary").textContent = versions.length < 2
+      ? "only one version so far (" + a.tag + "): nothing to compare yet"
+      : a.tag + " → " + b.tag + ": " + total + " differences";
     history.replaceState(null, "", "#old=" + a.version + "&new=" + b.version);
   }
 
