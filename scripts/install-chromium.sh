@@ -2,7 +2,8 @@
 # Headless Chromium for the catalog's browser tests, from the Debian packages (Playwright's own
 # browser download is not reachable here). Does nothing when chromium is already installed.
 set -euo pipefail
-if command -v chromium >/dev/null 2>&1; then
+# The tests take $CHROMIUM or the first of these on PATH (tests/support/browser.py).
+if [[ -n ${CHROMIUM:-} ]] || command -v chromium chromium-browser google-chrome google-chrome-stable >/dev/null 2>&1; then
   exit 0
 fi
 sudo=""

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Debian's package (what .ci/run installs); else any Chromium build on PATH (GitHub's runners ship
+# google-chrome); $CHROMIUM names one explicitly.
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 FLAGS = [
     "--no-sandbox",  # root in containers and CI
     "--disable-gpu",
@@ -34,10 +37,11 @@ class Visit:
 def chromium() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).is_file():
-        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does)")
+    executable = os.environ.get("CHROMIUM") or next(filter(None, map(shutil.which, BROWSERS)), None)
+    if not executable or not Path(executable).is_file():
+        raise RuntimeError("no chromium found: apt-get install -y chromium (scripts/install-chromium.sh)")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
         try:
             yield browser
         finally:
