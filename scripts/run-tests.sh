@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh dev
+scripts/install-chromium.sh  # the catalog's browser tests fail (never skip) without it
 .venv/bin/ruff format --check src tests scripts pipelines
 .venv/bin/ruff check src tests scripts pipelines
 .venv/bin/mypy src

@@ -285,6 +285,31 @@ def diff(dataset: str, old: str, new: str, as_json: JsonOption = False, repo: Re
 
 
 @app.command()
+def catalog(
+    html: Annotated[Path, typer.Option("--html", help="Folder to write the static site to.", metavar="DIR")],
+    url: Annotated[
+        str | None, typer.Option("--url", help="Registry URL the consume snippets show (default: --repo).")
+    ] = None,
+    as_json: JsonOption = False,
+    repo: RegistryOption = None,
+) -> None:
+    """A static HTML catalog (index, one page per dataset, diff views) that works offline."""
+    with _errors_as_one_line():
+        from data_registry.site import build_site
+
+        report = build_site(html, repo, url)
+        if as_json:
+            print(json.dumps(report.as_dict(), indent=2))
+            return
+        print(
+            f"wrote {report.pages} pages ({report.datasets} datasets, {report.collections} collections) "
+            f"to {report.out} in {report.seconds:.1f} s; open {report.out}/index.html"
+        )
+        for problem in report.problems:
+            stderr.print(f"warning: {problem}")
+
+
+@app.command()
 def get(
     dataset: str,
     out: Annotated[Path, typer.Option("--out", help="Folder to create with the data.")],

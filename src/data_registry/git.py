@@ -6,7 +6,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from data_registry.errors import GitError, TagConflict
+from data_registry.errors import GitError, RegistryUnreachable, TagConflict
 
 # Used only when the machine has no git identity (fresh CI runners, containers).
 FALLBACK_IDENTITY = ("user.name=data-registry", "user.email=data-registry@localhost")
@@ -105,3 +105,70 @@ class Git:
                 f"{tag} was made here but not pushed to git remote {remote!r}: {error}",
                 f"push it by hand: git push --atomic {remote} {' '.join(refs)}",
             ) from error
+
+    def tag_records(self, pattern: str = "refs/tags") -> list[TagRecord]:
+        """Every tag with its date and message in one call (the catalog's timeline).
+
+        The date is the tagger's for an annotated tag, the commit's for a lightweight one.
+        """
+        fields = "%(refname:strip=2)%1f%(creatordate:iso-strict)%1f%(contents)%1e"
+        records = []
+        for entry in self.run("for-each-ref", f"--format={fields}", pattern).split("\x1e"):
+            parts = entry.lstrip("\n").split("\x1f")
+            if len(parts) == 3:
+                records.append(TagRecord(parts[0], parts[1], parts[2].strip()))
+        return records
+
+    def read_many(self, specs: list[str]) -> list[str | None]:
+        """`rev:path` texts in one `git cat-file --batch` process; None where a spec does not exist.
+
+        One process for thousands of files keeps a catalog of 2,000 tags in seconds.
+        """
+        if not specs:
+            return []
+        request = "".join(f"{spec}\n" for spec in specs).encode()
+        result = subprocess.run(
+            ["git", "cat-file", "--batch"], cwd=self.root, input=request, capture_output=True
+        )
+        if result.returncode != 0:
+            raise GitError(f"`git cat-file --batch` failed: {result.stderr.decode(errors='replace').strip()}")
+        return _batch_texts(result.stdout, len(specs))
+
+
+@dataclass(frozen=True)
+class TagRecord:
+    name: str
+    date: str
+    message: str
+
+
+def _batch_texts(output: bytes, count: int) -> list[str | None]:
+    texts: list[str | None] = []
+    position = 0
+    for _ in range(count):
+        end = output.index(b"\n", position)
+        header = output[position:end].split()
+        position = end + 1
+        if len(header) != 3 or header[1] != b"blob":
+            texts.append(None)  # "<spec> missing", or a tree where a file was expected
+            if len(header) == 3:
+                position += int(header[2]) + 1
+            continue
+        size = int(header[2])
+        texts.append(output[position : position + size].decode(errors="replace"))
+        position += size + 1
+    return texts
+
+
+def clone_bare(url: str, dest: Path, shown_url: str) -> Git:
+    """A bare clone of a registry URL (refs and tags, no working tree) for read-only batch reads.
+
+    `shown_url` (the URL without credentials) is what an error names.
+    """
+    result = subprocess.run(
+        ["git", "clone", "--bare", "--quiet", url, str(dest)], capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["no output"])[-1].replace(url, shown_url)
+        raise RegistryUnreachable(f"cannot clone {shown_url}: {reason.removeprefix('fatal: ')}")
+    return Git(dest)

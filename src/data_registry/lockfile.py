@@ -1,23 +1,28 @@
 """Read the outs hashes a pipeline recorded in dvc.lock and compare two versions of them.
 
 A dataset version *is* these hashes. Outs declared as `metrics`/`plots` in
-dvc.yaml (metadata.json, plots data) describe the data; every other out is the data.
+dvc.yaml (metrics.json, plots data) and metadata.json describe the data; every other out is the data.
 """
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
+LINEAGE_FILE = "metadata.json"
+# libyaml's safe loader where PyYAML has it: the catalog parses the dvc.lock of every tag.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def out_hashes(lock_text: str | None) -> dict[str, str]:
     """{out path: md5} for every out of every stage; empty for a missing lock."""
     if not lock_text:
         return {}
-    lock = yaml.safe_load(lock_text) or {}
+    lock = yaml.load(lock_text, Loader=_SAFE_LOADER) or {}
     hashes: dict[str, str] = {}
     for stage in (lock.get("stages") or {}).values():
         for out in stage.get("outs") or []:
@@ -27,13 +32,15 @@ def out_hashes(lock_text: str | None) -> dict[str, str]:
 
 
 def metadata_outs(dvc_yaml_text: str) -> set[str]:
-    """Paths declared under `metrics:` or `plots:` of any stage: they describe the data."""
+    """Paths declared under `metrics:` or `plots:` of any stage, and the lineage file
+    (metadata.json, a plain out since DVC cannot parse it as a metric): they describe the data."""
     pipeline: dict[str, Any] = yaml.safe_load(dvc_yaml_text) or {}
     paths: set[str] = set()
     for stage in (pipeline.get("stages") or {}).values():
-        for section in ("metrics", "plots"):
+        for section in ("metrics", "plots", "outs"):
             for entry in stage.get(section) or []:
-                paths.update(entry if isinstance(entry, Mapping) else [entry])
+                named = entry if isinstance(entry, Mapping) else [entry]
+                paths.update(p for p in named if section != "outs" or posixpath.basename(p) == LINEAGE_FILE)
     return paths
 
 

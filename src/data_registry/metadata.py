@@ -23,6 +23,9 @@ REQUIRED = {
     "metrics": dict,
 }
 OPTIONAL = {"upstream": dict, "model": dict, "prompt": dict}
+# Written beside metadata.json and declared as the DVC metric: DVC cannot parse the lists
+# and text of the lineage file, so `dvc metrics diff` reads the numbers from here.
+METRICS_FILE = "metrics.json"
 
 
 def describe_splits(files: Mapping[str, Path | Sequence[Path]]) -> tuple[dict[str, Any], dict[str, int]]:
@@ -92,12 +95,31 @@ def dumps(document: Mapping[str, Any]) -> str:
 
 
 def write(path: Path, document: Mapping[str, Any]) -> None:
+    """metadata.json at `path`, and its numbers in metrics.json beside it."""
     validate(document)
     try:
         text = dumps(document)
     except ValueError as error:
         raise MetadataError(f"metadata for {path.name} holds NaN or infinity: {error}") from error
     atomic.write_text(path, text)
+    atomic.write_text(path.with_name(METRICS_FILE), dumps(numbers(document)))
+
+
+def numbers(document: Mapping[str, Any]) -> dict[str, Any]:
+    """Row counts and the numeric metrics, nested as in metadata.json (`metrics.train.x` keeps its
+    name in `dvc metrics diff`); lists, text, booleans and sections left empty are dropped."""
+    return {"rows": dict(document["splits"]), "metrics": _numeric(document["metrics"])}
+
+
+def _numeric(tree: Mapping[str, Any]) -> dict[str, Any]:
+    kept: dict[str, Any] = {}
+    for key, value in tree.items():
+        if isinstance(value, Mapping):
+            if nested := _numeric(value):
+                kept[key] = nested
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            kept[key] = value
+    return kept
 
 
 def read(path: Path) -> dict[str, Any]:

@@ -239,3 +239,15 @@ stages:
     cmd: echo
 """
     assert lockfile.declared_params(text) == {"seed", "chunking.size", "model"}
+
+
+def test_metadata_outs_counts_the_lineage_file_declared_as_a_plain_out() -> None:
+    """metadata.json left `metrics:` (DVC cannot parse its lists) but still describes the data."""
+    text = (
+        "stages:\n  analyze:\n    cmd: python a.py\n    outs:\n"
+        "      - ../../data/ds/metadata.json:\n          cache: false\n"
+        "      - ../../data/ds/dropped.json:\n          cache: false\n"
+        "    metrics:\n      - ../../data/ds/metrics.json:\n          cache: false\n"
+    )
+
+    assert lockfile.metadata_outs(text) == {"../../data/ds/metadata.json", "../../data/ds/metrics.json"}

@@ -144,3 +144,23 @@ def test_read_of_a_missing_or_broken_file_is_a_metadata_error(tmp_path: Path, co
 
     with pytest.raises(MetadataError, match="cannot read"):
         metadata.read(path)
+
+
+def test_write_puts_the_numbers_dvc_can_diff_in_metrics_json_beside_it(tmp_path: Path) -> None:
+    document = valid_document() | {
+        "splits": {"train": 7},
+        "metrics": {
+            "train": {"mean": 0.5, "count": 7, "ok": True, "classes": ["a", "b"], "note": "text"},
+            "empty": {"names": ["x"]},
+            "counts": {"a": 3, "b": 4},
+        },
+    }
+
+    metadata.write(tmp_path / "metadata.json", document)
+
+    numbers = json.loads((tmp_path / metadata.METRICS_FILE).read_text())
+    assert numbers == {
+        "rows": {"train": 7},
+        "metrics": {"train": {"mean": 0.5, "count": 7}, "counts": {"a": 3, "b": 4}},
+    }
+    assert metadata.read(tmp_path / "metadata.json") == document
