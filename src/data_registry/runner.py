@@ -48,6 +48,7 @@ class RunRequest:
 def run(root: Path, request: RunRequest, progress: Progress = lambda _message: None) -> Summary:
     started = time.perf_counter()
     dataset = datasets.get(root, request.dataset)
+    datasets.check_pipeline_files(dataset)
     git = Git(root)
     with repository_lock(git, request.lock_timeout, progress):
         refuse_dirty_tree(git, dataset)
