@@ -113,7 +113,7 @@ def _checked_bump(bump: str | None) -> Part | None:
     from data_registry.versions import PARTS
 
     if bump is not None and bump not in PARTS:
-        raise typer.BadParameter(f"--bump must be one of {', '.join(PARTS)}")
+        raise UsageError(f"--bump must be one of {', '.join(PARTS)}, not {bump!r}")
     return bump
 
 
@@ -460,4 +460,22 @@ def _stdout_reserved_for_json(reserve: bool) -> Iterator[TextIO]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    app(args=argv, prog_name="data-registry")
+    """Click's own usage errors (a bad option value, an unknown command) become the same one
+    `error:` line and exit code 2 as every UsageError, instead of a boxed usage panel."""
+    from typer.exceptions import TyperException
+
+    try:
+        result = app(args=argv, prog_name="data-registry", standalone_mode=False)
+    except TyperException as error:
+        if type(error).__name__ == "NoArgsIsHelpError":  # no arguments at all: the help is the answer
+            error.show()  # type: ignore[attr-defined]
+            raise SystemExit(UsageError.exit_code) from None
+        context = getattr(error, "ctx", None)
+        command = context.command_path if context else "data-registry"
+        fail(UsageError(" ".join(error.format_message().split()), f"see `{command} --help`"))
+    except typer.Abort:
+        fail(RegistryError("aborted"))
+    except typer.Exit as error:
+        raise SystemExit(error.exit_code) from None
+    if isinstance(result, int) and result:
+        raise SystemExit(result)
