@@ -12,6 +12,7 @@ import contextlib
 import fnmatch
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -254,6 +255,9 @@ class Snapshot:
 
     files: dict[Path, bytes | None]
     committed: bool = False
+    # Folders the run created (a first run's data/<ds>): DVC drops its .gitignore entries when a
+    # stage fails, so the outs of the stages before it would be left untracked.
+    new_folders: list[Path] = field(default_factory=list)
 
     def restore(self) -> None:
         for path, content in self.files.items():
@@ -261,6 +265,8 @@ class Snapshot:
                 path.unlink(missing_ok=True)
             else:
                 path.write_bytes(content)
+        for folder in self.new_folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -269,7 +275,7 @@ def restore_on_failure(dataset: Dataset) -> Iterator[Snapshot]:
         path: path.read_bytes() if path.exists() else None
         for path in (dataset.params_file, dataset.lock_file)
     }
-    snapshot = Snapshot(files)
+    snapshot = Snapshot(files, new_folders=[] if dataset.data_dir.exists() else [dataset.data_dir])
     try:
         yield snapshot
     except BaseException:

@@ -25,8 +25,8 @@ pytestmark = pytest.mark.e2e
 CLI = str(Path(sys.executable).parent / "data-registry")
 LONG = "a" * 300
 # Lines a command may print on the way that are neither the error nor the outcome: our own
-# progress bullets and DVC announcing the stage it runs (-S n_samples=-5 gets that far).
-PROGRESS = ("• ", "Running stage ", "> python ")
+# progress bullets and DVC's stage chatter (cases that reach `dvc repro` get that far).
+PROGRESS = ("• ", "Running stage ", "> python ", "Generating lock file ", "Updating lock file ")
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,9 @@ CASES = {
     "-S empty key": Case((*RUN, "-S", "=5"), 2),
     "-S broken YAML value": Case((*RUN, "-S", "n_samples=[1"), 2),
     "-S value the stage rejects": Case((*RUN, "-S", "n_samples=-5"), 1),
+    "-S rejected by a later stage": Case(
+        ("run", "clean-images", "-S", "collections=[collection-cats-v1.0.0]", "-S", "max_pixels=0"), 1
+    ),
     # run: malformed files
     "params.yaml YAML syntax": Case(RUN, 2, _write(PARAMS, "n_samples: [1\n", commit=False)),
     "params.yaml not a mapping": Case(RUN, 2, _write(PARAMS, "- 1\n- 2\n", commit=False)),

@@ -73,3 +73,30 @@ def test_checking_the_bomb_peaks_under_300_mb(bomb: Path) -> None:
 
     assert reason.startswith("too large: 30000x30000")
     assert int(peak_kb) < 300 * 1024, f"peak {int(peak_kb) // 1024} MB"
+
+
+def test_roco_radiology_drops_a_bomb_row_as_too_large_whatever_its_file_name(bomb: Path) -> None:
+    import pyarrow as pa
+
+    from data_registry import vlm
+    from tests.support.radiology import scan
+
+    good = scan(1, "PNG", (64, 48))
+    table = pa.table(
+        {
+            "id": ["good", "bomb-named", "bomb-unnamed"],
+            "caption": ["a chest CT", "a bomb", "another bomb"],
+            "image": [good, bomb.read_bytes(), bomb.read_bytes()],
+            "image_path": ["good.png", "big.png", None],
+            "source_file": ["train.parquet"] * 3,
+            "source_row": [0, 1, 2],
+        }
+    )
+
+    kept, dropped = vlm.check_rows(table, ["PNG", "JPEG"], workers=1)
+
+    assert kept["id"].to_pylist() == ["good"]
+    assert [(item.row, image_checks.reason_kind(item.reason)) for item in dropped] == [
+        (1, "too large"),
+        (2, "too large"),
+    ]
