@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.support.bomb import write_png_bomb
 from tests.support.repo import dvc, git, run_pipeline, tags, tool_env
 from tests.support.s3 import S3Server
 from tests.support.sources import inject_corrupted, write_image_collection
@@ -84,6 +85,8 @@ def test_clean_images_removes_exactly_the_injected_files_and_picks_up_a_branch_c
     cats = tmp_path / "cats"
     good = write_image_collection(cats, n_good=10, seed=5)
     injected = inject_corrupted(cats / "bad", seed=6)
+    write_png_bomb(cats / "bad" / "bomb.png")  # 30000x30000: fatal to the stage before max_pixels
+    injected["bomb.png"] = "too large: 30000x30000"
     assert add_collection(registry, "cats", cats, **s3.env()).returncode == 0
 
     run = run_pipeline(registry, DS, "-S", "collections=[collection-cats-v1.0.0]", "--json", **s3.env())
@@ -97,6 +100,8 @@ def test_clean_images_removes_exactly_the_injected_files_and_picks_up_a_branch_c
         assert injected[item["path"].rsplit("/", 1)[1]] in item["reason"], item
     assert report["kept"] == len(good) and document["splits"] == {"images": len(good)}
     assert document["upstream"] == {"collections": {"cats": "collection-cats-v1.0.0"}}
+    assert report["removed_by_reason"]["too large"] == 1
+    assert git(registry, "status", "--porcelain", "--untracked-files=all") == ""
 
     git(registry, "checkout", "-q", "-b", "add-birds")
     birds = tmp_path / "birds"
