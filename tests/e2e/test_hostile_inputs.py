@@ -33,7 +33,7 @@ PROGRESS = ("• ", "Running stage ", "> python ", "Generating lock file ", "Upd
 class Case:
     args: tuple[str, ...]
     code: int
-    setup: Callable[[Path, Path], None] | None = None  # (registry, scratch folder)
+    setup: Callable[[Path, Path], object] | None = None  # (registry, scratch folder)
 
 
 def _write(relative: str, text: str, commit: bool) -> Callable[[Path, Path], None]:
