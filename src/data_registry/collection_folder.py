@@ -28,7 +28,10 @@ def regular_files(folder: Path) -> tuple[Path, list[Path]]:
     entry that is a link, socket, FIFO or device."""
     source = folder.expanduser()
     if not source.is_dir():
-        raise UsageError(f"{folder} is not a folder", "pass the folder that holds the collection's images")
+        raise UsageError(
+            f"collection folder {folder} does not exist or is not a folder",
+            "pass the folder that holds the collection's images",
+        )
     source = source.resolve()  # the folder the user named may itself be a link; its entries may not
     files: list[Path] = []
     refused: list[str] = []
@@ -37,11 +40,14 @@ def regular_files(folder: Path) -> tuple[Path, list[Path]]:
         shown = ", ".join(refused[:SHOWN_ENTRIES])
         more = f" and {len(refused) - SHOWN_ENTRIES} more" if len(refused) > SHOWN_ENTRIES else ""
         raise UnsafeCollectionFolder(
-            f"{folder} holds {len(refused)} entries that are not regular files or folders: {shown}{more}; "
+            f"collection folder {folder} holds {len(refused)} entries that are not regular files or folders: "
+            f"{shown}{more}; "
             "nothing was copied"
         )
     if not files:
-        raise UsageError(f"{folder} holds no files", "a collection needs at least one image")
+        raise UsageError(
+            f"collection folder {folder} holds no files", "a collection needs at least one image"
+        )
     return source, sorted(files)
 
 
