@@ -28,10 +28,13 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def atomic_dir(target: Path) -> Iterator[Path]:
-    """A temp folder beside `target`, swapped in whole only if the block succeeds."""
+def atomic_dir(target: Path, staging_parent: Path | None = None) -> Iterator[Path]:
+    """A temp folder beside `target` (or in `staging_parent`, same file system, e.g. a folder git
+    ignores so a killed process leaves nothing untracked), swapped in whole only if the block succeeds."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"))
+    parent = staging_parent or target.parent
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{target.name}.", suffix=".tmp"))
     try:
         yield staging
         os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes 0700 folders

@@ -113,7 +113,7 @@ def _checked_bump(bump: str | None) -> Part | None:
     from data_registry.versions import PARTS
 
     if bump is not None and bump not in PARTS:
-        raise typer.BadParameter(f"--bump must be one of {', '.join(PARTS)}")
+        raise UsageError(f"--bump must be one of {', '.join(PARTS)}, not {bump!r}")
     return bump
 
 
@@ -232,7 +232,7 @@ def _remote_config(pairs: list[str] | None) -> dict[str, str] | None:
 
 @app.command("list")
 def list_versions(as_json: JsonOption = False, repo: RegistryOption = None) -> None:
-    """Datasets with their latest version, row count and size."""
+    """Datasets and collections with their latest version, rows or files, and size."""
     with _errors_as_one_line():
         from data_registry.client import catalog, render
 
@@ -240,29 +240,52 @@ def list_versions(as_json: JsonOption = False, repo: RegistryOption = None) -> N
         print(json.dumps(entries, indent=2) if as_json else render.catalog_table(entries))
 
 
-@app.command("versions")
-def versions_of(dataset: str, as_json: JsonOption = False, repo: RegistryOption = None) -> None:
-    """A dataset's versions, oldest first (from the registry's git tags; no clone)."""
-    with _errors_as_one_line():
-        from data_registry.client import versions
+DatasetArgument = Annotated[
+    str, typer.Argument(help="Dataset name, or collection:NAME for a collection.", metavar="NAME")
+]
 
-        found = versions(dataset, repo)
+
+def _collection(name: str) -> str | None:
+    from data_registry.client.collection import named
+
+    return named(name)
+
+
+@app.command("versions")
+def versions_of(dataset: DatasetArgument, as_json: JsonOption = False, repo: RegistryOption = None) -> None:
+    """A dataset's or collection's versions, oldest first (from the registry's git tags; no clone)."""
+    with _errors_as_one_line():
+        from data_registry import client
+        from data_registry.client import collection
+
+        name = _collection(dataset)
+        found = collection.versions(name, repo) if name else client.versions(dataset, repo)
         if as_json:
             print(json.dumps(found))
         elif found:
             print("\n".join(found))
         else:
-            stderr.print(f"{dataset} has no versions in this registry (no tag {dataset}-vX.Y.Z)")
+            stderr.print(
+                f"{dataset} has no versions yet (no tag {dataset}-vX.Y.Z); `data-registry run` makes one"
+            )
 
 
 @app.command()
 def show(
-    dataset: str, version: VersionOption = "latest", as_json: JsonOption = False, repo: RegistryOption = None
+    dataset: DatasetArgument,
+    version: VersionOption = "latest",
+    as_json: JsonOption = False,
+    repo: RegistryOption = None,
 ) -> None:
-    """A version's dataset card and metadata (lineage, schema, rows, metrics)."""
+    """A version's dataset card and metadata; for a collection: files, size, formats, changes."""
     with _errors_as_one_line():
-        from data_registry.client import card, locate, metadata, render
+        from data_registry.client import card, collection, locate, metadata, render
 
+        name = _collection(dataset)
+        if name:
+            described = collection.show(name, version, repo)
+            print(json.dumps(described, indent=2) if as_json else render.collection_shown(described))
+            return
         registry = locate(repo)
         document = metadata(dataset, version, registry)
         text = card(dataset, document["version"], registry)
@@ -274,12 +297,19 @@ def show(
 
 
 @app.command()
-def diff(dataset: str, old: str, new: str, as_json: JsonOption = False, repo: RegistryOption = None) -> None:
-    """What changed between two versions: params, schema, row counts, metrics, outs."""
+def diff(
+    dataset: DatasetArgument, old: str, new: str, as_json: JsonOption = False, repo: RegistryOption = None
+) -> None:
+    """What changed between two versions: params, schema, rows, metrics, outs; files for a collection."""
     with _errors_as_one_line():
+        from data_registry.client import collection, render
         from data_registry.client import diff as compare
-        from data_registry.client import render
 
+        name = _collection(dataset)
+        if name:
+            report = collection.diff(name, old, new, repo)
+            print(json.dumps(report, indent=2) if as_json else render.collection_differences(report))
+            return
         report = compare(dataset, old, new, repo)
         print(json.dumps(report, indent=2) if as_json else render.differences(report))
 
@@ -311,7 +341,7 @@ def catalog(
 
 @app.command()
 def get(
-    dataset: str,
+    dataset: DatasetArgument,
     out: Annotated[Path, typer.Option("--out", help="Folder to create with the data.")],
     version: VersionOption = "latest",
     split: Annotated[str | None, typer.Option("--split", help="Only this split.")] = None,
@@ -319,19 +349,26 @@ def get(
     remote_config: RemoteConfigOption = None,
     repo: RegistryOption = None,
 ) -> None:
-    """Copy a version's processed data (or one split) into a new folder."""
+    """Copy a version's processed data (or one split), or a collection's files, into a new folder."""
     with _errors_as_one_line():
         from data_registry import client
+        from data_registry.client import collection
 
-        written = client.get(
-            dataset, version, out, split, repo, remote=remote, remote_config=_remote_config(remote_config)
+        config = _remote_config(remote_config)
+        name = _collection(dataset)
+        if name and split:
+            raise UsageError("a collection has no splits", "leave out --split to get the whole collection")
+        written = (
+            collection.get(name, version, out, repo, remote=remote, remote_config=config)
+            if name
+            else client.get(dataset, version, out, split, repo, remote=remote, remote_config=config)
         )
         print(written)
 
 
 @app.command()
 def verify(
-    dataset: str,
+    dataset: DatasetArgument,
     version: VersionOption = "latest",
     remote: RemoteOption = None,
     remote_config: RemoteConfigOption = None,
@@ -476,4 +513,22 @@ def _stdout_reserved_for_json(reserve: bool) -> Iterator[TextIO]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    app(args=argv, prog_name="data-registry")
+    """Click's own usage errors (a bad option value, an unknown command) become the same one
+    `error:` line and exit code 2 as every UsageError, instead of a boxed usage panel."""
+    from typer.exceptions import TyperException
+
+    try:
+        result = app(args=argv, prog_name="data-registry", standalone_mode=False)
+    except TyperException as error:
+        if type(error).__name__ == "NoArgsIsHelpError":  # no arguments at all: the help is the answer
+            error.show()  # type: ignore[attr-defined]
+            raise SystemExit(UsageError.exit_code) from None
+        context = getattr(error, "ctx", None)
+        command = context.command_path if context else "data-registry"
+        fail(UsageError(" ".join(error.format_message().split()), f"see `{command} --help`"))
+    except typer.Abort:
+        fail(RegistryError("aborted"))
+    except typer.Exit as error:
+        raise SystemExit(error.exit_code) from None
+    if isinstance(result, int) and result:
+        raise SystemExit(result)

@@ -10,14 +10,17 @@ without changing any dataset built from an earlier version.
 
 from __future__ import annotations
 
-import shutil
+import contextlib
+import signal
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from data_registry import datasets, lockfile, release, settings, versions
+from data_registry import collection_folder, datasets, lockfile, release, settings, versions
 from data_registry import dvc as dvc_ops
 from data_registry.atomic import atomic_dir
 from data_registry.errors import UsageError
@@ -25,7 +28,10 @@ from data_registry.git import Git
 from data_registry.summary import Summary
 
 COLLECTIONS_DIR = Path("data") / "collections"
-TAG_PREFIX = "collection-"
+TAG_PREFIX = datasets.COLLECTION_TAG_PREFIX
+# Copies are staged where git never looks (DVC's own ignored tmp folder, same file system as the
+# target), so a copy killed half-way leaves nothing untracked in the working tree.
+STAGING_DIR = Path(".dvc") / "tmp" / "collections"
 
 
 @dataclass(frozen=True)
@@ -41,32 +47,42 @@ class AddRequest:
 
 def tag_prefix(name: str) -> str:
     """`cats` -> `collection-cats`: the "dataset" part of `collection-cats-v1.0.0`."""
-    return f"{TAG_PREFIX}{datasets.validate_name(name)}"
+    return f"{TAG_PREFIX}{datasets.validate_collection_name(name)}"
 
 
 def parse_tag(tag: str) -> tuple[str, versions.Version]:
     """`collection-cats-v1.2.0` -> ("cats", 1.2.0); anything else is a usage error."""
     split = versions.split_tag(tag)
     name = split[0].removeprefix(TAG_PREFIX) if split else ""
-    if not split or not split[0].startswith(TAG_PREFIX) or not datasets.NAME_PATTERN.fullmatch(name):
+    if not split or not split[0].startswith(TAG_PREFIX) or not _valid_name(name):
         raise UsageError(
             f"{tag!r} is not a collection tag", "collection tags look like collection-<name>-v1.0.0"
         )
     return name, split[1]
 
 
+def _valid_name(name: str) -> bool:
+    return bool(datasets.NAME_PATTERN.fullmatch(name)) and len(name) <= datasets.MAX_NAME_LENGTH
+
+
 def add(root: Path, request: AddRequest, progress: release.Progress = lambda _message: None) -> Summary:
     started = time.perf_counter()
     prefix = tag_prefix(request.name)
-    source = _check_folder(request.folder)
+    source, files = collection_folder.regular_files(request.folder)
     target = root / COLLECTIONS_DIR / request.name
     git = Git(root)
-    with release.repository_lock(git, request.lock_timeout, progress):
+    new_collection = not target.with_suffix(".dvc").exists()
+    with release.repository_lock(git, request.lock_timeout, progress), _terminate_as_exit():
         env = settings.export_environment(root, request.env_name)
         # On failure the .dvc file goes back to the tagged version; `dvc checkout` restores the folder.
-        snapshot = release.Snapshot.of(target.with_suffix(".dvc"), target.parent / ".gitignore")
+        # A new collection's folder is tracked by nothing until the commit: removed on failure.
+        snapshot = release.Snapshot.of(
+            target.with_suffix(".dvc"),
+            target.parent / ".gitignore",
+            new_folders=[target] if new_collection else [],
+        )
         try:
-            summary = _version(root, request, source, target, prefix, git, env, snapshot, progress)
+            summary = _version(root, request, (source, files), target, prefix, git, env, snapshot, progress)
         except BaseException:
             if not snapshot.committed:
                 snapshot.restore()
@@ -78,7 +94,7 @@ def add(root: Path, request: AddRequest, progress: release.Progress = lambda _me
 def _version(
     root: Path,
     request: AddRequest,
-    source: Path,
+    listed: tuple[Path, list[Path]],
     target: Path,
     prefix: str,
     git: Git,
@@ -89,10 +105,11 @@ def _version(
     repo = dvc_ops.open_repo(env)
     remote = request.remote or env.dvc_remote or dvc_ops.default_remote(repo)
     dvc_ops.check_remote(repo, remote)
+    source, listing = listed
     if source != target.resolve():
-        progress(f"copying {source} to {target.relative_to(root)}")
-        with atomic_dir(target) as staging:
-            shutil.copytree(source, staging, dirs_exist_ok=True)
+        progress(f"copying {len(listing)} files from {source} to {target.relative_to(root)}")
+        with atomic_dir(target, staging_parent=root / STAGING_DIR) as staging:
+            collection_folder.copy_files(source, listing, staging)
     digest = dvc_ops.add(repo, target)
     dvc_file = target.with_suffix(".dvc").relative_to(root).as_posix()
     subject = release.Subject(
@@ -119,13 +136,22 @@ def _version(
     return summary
 
 
-def _check_folder(folder: Path) -> Path:
-    source = folder.expanduser().resolve()
-    if not source.is_dir():
-        raise UsageError(f"{folder} is not a folder", "pass the folder that holds the collection's images")
-    if not any(path.is_file() for path in source.rglob("*")):
-        raise UsageError(f"{folder} holds no files", "a collection needs at least one image")
-    return source
+@contextlib.contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """SIGTERM (a CI cancel, `kill`) unwinds like Ctrl-C, so the clean-up in `add` runs;
+    Python's default would end the process on the spot and leave the copy behind."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _exit(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, _exit)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _tagged_digest(git: Git, tag: str, dvc_file: str) -> str | None:

@@ -10,9 +10,21 @@ from typing import Any
 
 import yaml
 
-from data_registry.errors import InvalidDatasetName, UnknownDataset, UsageError
+from data_registry.errors import (
+    InvalidCollectionName,
+    InvalidDatasetName,
+    PipelineFileError,
+    UnknownDataset,
+    UsageError,
+    yaml_problem,
+)
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
+# Names become folder names and git tag names (`collection-<name>-v1.2.3`): short enough for both.
+MAX_NAME_LENGTH = 64
+# Tags `collection-<name>-vX.Y.Z` belong to collections; a dataset of that name would be ambiguous.
+COLLECTION_TAG_PREFIX = "collection-"
+SHOWN_NAME_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -74,9 +86,49 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def validate_name(name: str) -> str:
-    if not NAME_PATTERN.fullmatch(name):
-        raise InvalidDatasetName(f"invalid dataset name {name!r}")
+    """A dataset name that is safe as a folder and tag name; anything else is a usage error."""
+    _check_name(name, "dataset", InvalidDatasetName)
+    if name.startswith(COLLECTION_TAG_PREFIX):
+        raise InvalidDatasetName(
+            f"{name!r} is a collection's tag prefix, not a dataset name",
+            f"name the collection as collection:{name.removeprefix(COLLECTION_TAG_PREFIX)}",
+        )
     return name
+
+
+def validate_collection_name(name: str) -> str:
+    _check_name(name, "collection", InvalidCollectionName)
+    return name
+
+
+def _check_name(name: str, kind: str, error: type[InvalidDatasetName]) -> None:
+    if not NAME_PATTERN.fullmatch(name) or len(name) > MAX_NAME_LENGTH:
+        raise error(f"invalid {kind} name {shown_name(name)}")
+
+
+def shown_name(name: str) -> str:
+    """repr() of a user-given name, cut short: a hostile name must not flood the one error line."""
+    if len(name) <= SHOWN_NAME_CHARS:
+        return repr(name)
+    return f"{name[:SHOWN_NAME_CHARS]!r}… ({len(name)} characters)"
+
+
+def check_pipeline_files(dataset: Dataset) -> None:
+    """dvc.yaml must be YAML that DVC's own schema accepts: one clear line here, before DVC
+    reads it and fails with a traceback deep inside `repro`."""
+    from dvc.schema import COMPILED_MULTI_STAGE_SCHEMA
+    from voluptuous import Invalid
+
+    path = dataset.relative(dataset.dvc_yaml)
+    try:
+        document = yaml.safe_load(dataset.dvc_yaml.read_text())
+    except yaml.YAMLError as error:
+        raise PipelineFileError(f"{path} is not valid YAML: {yaml_problem(error)}") from error
+    try:
+        COMPILED_MULTI_STAGE_SCHEMA(document)
+    except Invalid as error:
+        where = ".".join(str(part) for part in error.path) or "top level"
+        raise PipelineFileError(f"{path} does not fit DVC's schema at {where}: {error.msg}") from error
 
 
 def get(root: Path, name: str) -> Dataset:

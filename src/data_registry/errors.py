@@ -2,9 +2,24 @@
 
 The CLI turns a `RegistryError` into a single line (`error: <what> (<hint>)`) and
 its `exit_code`; anything else is a bug and keeps its traceback.
+
+Exit codes, the same in every command (defined here and nowhere else):
+
+| code | meaning | classes |
+|---|---|---|
+| 0 | done (also "unchanged": no new version was needed) | — |
+| 1 | something outside the input failed: a stage, the remote, git, a lock | `RegistryError` |
+| 2 | the input is wrong: a name, an unknown dataset/collection/version/split, params, YAML | `UsageError` |
 """
 
 from __future__ import annotations
+
+
+def yaml_problem(error: Exception) -> str:
+    """`while parsing a flow node ... line 3` as one short clause: the problem and where."""
+    problem = getattr(error, "problem", None) or " ".join(str(error).splitlines()[:1]) or type(error).__name__
+    mark = getattr(error, "problem_mark", None)
+    return f"{problem} at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else problem
 
 
 class RegistryError(Exception):
@@ -30,11 +45,27 @@ class UsageError(RegistryError):
 
 
 class InvalidDatasetName(UsageError):
-    hint = "dataset names match [a-z0-9][a-z0-9-]*, e.g. fashion-mnist"
+    hint = "dataset names match [a-z0-9][a-z0-9-]*, at most 64 characters, e.g. fashion-mnist"
+
+
+class InvalidCollectionName(InvalidDatasetName):
+    hint = "collection names match [a-z0-9][a-z0-9-]*, at most 64 characters, e.g. cats"
 
 
 class UnknownDataset(UsageError):
-    hint = "run `data-registry datasets` to list the pipelines under pipelines/"
+    hint = "`data-registry list` shows the datasets and collections of a registry"
+
+
+class UnknownCollection(UnknownDataset):
+    hint = "`data-registry list` shows the collections; add one with `data-registry add-collection NAME DIR`"
+
+
+class PipelineFileError(UsageError):
+    hint = "fix the file (see `dvc.yaml` reference at dvc.org/doc/user-guide/project-structure) and rerun"
+
+
+class UnsafeCollectionFolder(UsageError):
+    hint = "a collection is copied from regular files only: replace links with copies or remove them"
 
 
 class ParamsError(UsageError):

@@ -8,9 +8,11 @@ itself, so only paths and short verdicts cross process boundaries.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
-from collections.abc import Iterable, Sequence
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +33,9 @@ EXTENSION_FORMATS = {
     ".tiff": "TIFF",
 }
 CHUNK_FILES = 64
+# Pillow's own decompression-bomb limit (Image.MAX_IMAGE_PIXELS, ~89.5 megapixels): the default
+# of clean-images' `max_pixels` param. A 30000x30000 PNG is under 1 MB on disk but 900 MB decoded.
+DEFAULT_MAX_PIXELS = 89_478_485
 
 
 @dataclass(frozen=True)
@@ -45,11 +50,12 @@ class Verdict:
     content: bytes = field(default=b"", repr=False, compare=False)
 
 
-def check_file(path: str, formats: Sequence[str]) -> Verdict:
+def check_file(path: str, formats: Sequence[str], max_pixels: int = DEFAULT_MAX_PIXELS) -> Verdict:
     """Decode one file fully; a short, stable reason when it cannot be used.
 
     The bytes are read once and kept with a usable image's verdict, so what is stored
-    is exactly what was checked, and the file is not read a second time.
+    is exactly what was checked, and the file is not read a second time. The pixel
+    count is checked from the header, before `load()` allocates the decoded image.
     """
     from PIL import Image, UnidentifiedImageError
 
@@ -57,13 +63,15 @@ def check_file(path: str, formats: Sequence[str]) -> Verdict:
         content = Path(path).read_bytes()
         if not content:
             return Verdict(path, "empty file")
-        with Image.open(io.BytesIO(content)) as image:
+        with pillow_limit(None), Image.open(io.BytesIO(content)) as image:
             found = image.format or "unknown"
             expected = EXTENSION_FORMATS.get(Path(path).suffix.lower())
             if found not in formats:
                 return Verdict(path, f"wrong format: {found}, expected one of {', '.join(formats)}")
             if expected != found:
                 return Verdict(path, f"wrong format: {found} data in a {Path(path).suffix} file")
+            if image.width * image.height > max_pixels:
+                return Verdict(path, _too_large(image.width, image.height, max_pixels))
             image.load()
             return Verdict(path, None, found, image.width, image.height, content)
     except UnidentifiedImageError:
@@ -74,20 +82,46 @@ def check_file(path: str, formats: Sequence[str]) -> Verdict:
         return Verdict(path, f"{reason}: {message}"[:200])
 
 
-def _check_chunk(paths: Sequence[str], formats: Sequence[str]) -> list[Verdict]:
-    return [check_file(path, formats) for path in paths]
+def _too_large(width: int, height: int, max_pixels: int) -> str:
+    return f"too large: {width}x{height} = {width * height} pixels, over the limit of {max_pixels}"
 
 
-def check_files(paths: Iterable[Path], formats: Sequence[str], workers: int | None = None) -> list[Verdict]:
+@contextlib.contextmanager
+def pillow_limit(max_pixels: int | None) -> Iterator[None]:
+    """Pillow's own bomb check at `open` set to `max_pixels` (None: off, as in `check_file`, whose
+    size check right after `open` reports the file with a stable reason instead of Pillow's warning
+    or error). Pillow keeps the limit in a module global, so it is changed only around one open."""
+    from PIL import Image
+
+    previous = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = max_pixels
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
+
+
+def _check_chunk(paths: Sequence[str], formats: Sequence[str], max_pixels: int) -> list[Verdict]:
+    return [check_file(path, formats, max_pixels) for path in paths]
+
+
+def check_files(
+    paths: Iterable[Path],
+    formats: Sequence[str],
+    workers: int | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> list[Verdict]:
     """Verdicts in the order of `paths`; `workers` processes (default: the usable cores), or
     in-process for `workers=1` and small inputs where starting a pool costs more than it saves."""
     names = [str(path) for path in paths]
     workers = workers or usable_cores()
     chunks = [names[start : start + CHUNK_FILES] for start in range(0, len(names), CHUNK_FILES)]
     if workers == 1 or len(chunks) <= 1:
-        return _check_chunk(names, formats)
+        return _check_chunk(names, formats, max_pixels)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(_check_chunk, chunks, [tuple(formats)] * len(chunks))
+        results = pool.map(_check_chunk, chunks, [tuple(formats)] * len(chunks), [max_pixels] * len(chunks))
         return [verdict for chunk in results for verdict in chunk]
 
 
@@ -114,14 +148,19 @@ class Removal:
 
 
 def remove_corrupted(
-    folder: Path, out: Path, classes: Sequence[str], formats: Sequence[str], workers: int | None = None
+    folder: Path,
+    out: Path,
+    classes: Sequence[str],
+    formats: Sequence[str],
+    workers: int | None = None,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> Removal:
     """Check every file under `folder` (one subfolder per class) and write the usable ones to `out`.
 
     The parquet holds `path` (relative to `folder`), `label` (index of the subfolder in
     `classes`), `format`, `width`, `height` and `image` (the file's bytes, unchanged).
     """
-    verdicts = check_files(list_files(folder), formats, workers)
+    verdicts = check_files(list_files(folder), formats, workers, max_pixels)
     kept = [verdict for verdict in verdicts if verdict.reason is None]
     parquet.write(_kept_table(kept, folder, classes), out, metadata={"classes": list(classes)})
     removed = [

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from data_registry import atomic
-from data_registry.errors import ParamsError
+from data_registry.errors import ParamsError, yaml_problem
 
 PARAMS_FILE = "params.yaml"
 
@@ -25,10 +25,12 @@ def load(pipeline_dir: Path = Path()) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text())
     except FileNotFoundError as error:
         raise ParamsError(f"{path} does not exist", "every pipeline folder needs a params.yaml") from error
-    except yaml.YAMLError as error:
-        raise ParamsError(f"{path} is not valid YAML: {error}".splitlines()[0], "fix the file") from error
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise ParamsError(
+            f"{path} is not valid YAML: {yaml_problem(error)}", "fix the file, then rerun"
+        ) from error
     if not isinstance(data, dict):
-        raise ParamsError(f"{path} must hold a mapping of parameters")
+        raise ParamsError(f"{path} must hold a mapping of parameters", "fix the file, then rerun")
     return data
 
 
@@ -45,8 +47,12 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 
 
 def apply_overrides(pipeline_dir: Path, overrides: Iterable[str]) -> dict[str, Any]:
-    """Set each dotted key in params.yaml; unknown keys and type changes are refused."""
+    """Set each dotted key in params.yaml; unknown keys and type changes are refused.
+
+    The file is read even without overrides: this is where a run first reads it, so a
+    malformed params.yaml fails here in one line rather than inside `dvc repro`."""
     parsed = [parse_override(text) for text in overrides]
+    load(pipeline_dir)
     if not parsed:
         return {}
     from ruamel.yaml import YAML  # round-trip keeps comments; only needed when overriding
@@ -55,7 +61,6 @@ def apply_overrides(pipeline_dir: Path, overrides: Iterable[str]) -> dict[str, A
     rt.preserve_quotes = True
     rt.width = 4096  # never wrap a long value (an md5, a URL) onto a second line
     path = pipeline_dir / PARAMS_FILE
-    load(pipeline_dir)  # one clear error for a missing or malformed file
     document = rt.load(path.read_text())
     applied: dict[str, Any] = {}
     for keys, value in parsed:
@@ -92,8 +97,10 @@ def _type_changes(current: Any, value: Any) -> bool:
         return type(current) is not type(value)
     if isinstance(current, int | float) and isinstance(value, int | float):
         return isinstance(current, int) and isinstance(value, float)
-    if current is None or value is None:
-        return False
+    if current is None:
+        return False  # an unset param (e.g. `registry: null`) may be given any value
+    if value is None:
+        return True  # nulling a typed key would reach the stage as None
     return not isinstance(value, type(current)) and not isinstance(current, type(value))
 
 

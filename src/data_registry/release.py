@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import contextlib
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,10 +74,14 @@ class Snapshot:
 
     files: dict[Path, bytes | None]
     committed: bool = False
+    # Folders the run created (a first run's data/<ds>): DVC drops its .gitignore entries when a
+    # stage fails, so the outs of the stages before it would be left untracked.
+    new_folders: list[Path] = field(default_factory=list)
 
     @classmethod
-    def of(cls, *paths: Path) -> Snapshot:
-        return cls({path: path.read_bytes() if path.exists() else None for path in paths})
+    def of(cls, *paths: Path, new_folders: list[Path] | None = None) -> Snapshot:
+        files = {path: path.read_bytes() if path.exists() else None for path in paths}
+        return cls(files, new_folders=new_folders or [])
 
     def restore(self) -> None:
         for path, content in self.files.items():
@@ -84,6 +89,8 @@ class Snapshot:
                 path.unlink(missing_ok=True)
             else:
                 path.write_bytes(content)
+        for folder in self.new_folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def publish(

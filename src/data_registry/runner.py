@@ -50,6 +50,7 @@ class RunRequest:
 def run(root: Path, request: RunRequest, progress: Progress = lambda _message: None) -> Summary:
     started = time.perf_counter()
     dataset = datasets.get(root, request.dataset)
+    datasets.check_pipeline_files(dataset)
     git = Git(root)
     with release.repository_lock(git, request.lock_timeout, progress):
         refuse_dirty_tree(git, dataset)
@@ -185,7 +186,11 @@ def _run_may_write(code: str, path: str, dataset: Dataset) -> bool:
 
 @contextlib.contextmanager
 def restore_on_failure(dataset: Dataset) -> Iterator[release.Snapshot]:
-    snapshot = release.Snapshot.of(dataset.params_file, dataset.lock_file)
+    snapshot = release.Snapshot.of(
+        dataset.params_file,
+        dataset.lock_file,
+        new_folders=[] if dataset.data_dir.exists() else [dataset.data_dir],
+    )
     try:
         yield snapshot
     except BaseException:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from data_registry.errors import RegistryError
+from data_registry.errors import ParamsError, RegistryError
 
 
 def fail(error: RegistryError) -> NoReturn:
@@ -22,6 +22,26 @@ def run(main: Callable[[], object]) -> None:
         main()
     except RegistryError as error:
         fail(error)
+
+
+def require(values: Mapping[str, Any], key: str, holds: Callable[[Any], bool], expected: str) -> Any:
+    """The param `key` if `holds(value)`; else a ParamsError naming key, value and what is expected,
+    so a value a stage cannot use (`-S n_samples=-5`) ends in one line, not a numpy traceback."""
+    value = values.get(key)
+    try:
+        ok = holds(value)
+    except TypeError:
+        ok = False
+    if not ok:
+        raise ParamsError(
+            f"params.yaml: {key}={value!r} is not {expected}", f"set {key} to {expected} and rerun"
+        )
+    return value
+
+
+def is_count(value: Any) -> bool:
+    """A positive int (bool is an int in Python, but `n_samples: true` is a mistake)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value > 0
 
 
 @dataclass(frozen=True)

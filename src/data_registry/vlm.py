@@ -214,7 +214,9 @@ def _extension(data: bytes, name: str | None) -> str:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        # Header only, no limit: a bomb gets its real extension here and is removed as
+        # "too large" by check_files, before anything is decoded.
+        with image_checks.pillow_limit(None), Image.open(io.BytesIO(data)) as image:
             return FORMAT_EXTENSIONS.get(image.format or "", ".unknown")
     except (UnidentifiedImageError, OSError, ValueError):
         return ".unknown"

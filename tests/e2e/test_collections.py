@@ -4,13 +4,16 @@ server as the `minio` remote, real DVC and git, generated JPEG/PNG collections."
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.support.bomb import write_png_bomb
 from tests.support.repo import dvc, git, run_pipeline, tags, tool_env
 from tests.support.s3 import S3Server
 from tests.support.sources import inject_corrupted, write_image_collection
@@ -82,6 +85,8 @@ def test_clean_images_removes_exactly_the_injected_files_and_picks_up_a_branch_c
     cats = tmp_path / "cats"
     good = write_image_collection(cats, n_good=10, seed=5)
     injected = inject_corrupted(cats / "bad", seed=6)
+    write_png_bomb(cats / "bad" / "bomb.png")  # 30000x30000: fatal to the stage before max_pixels
+    injected["bomb.png"] = "too large: 30000x30000"
     assert add_collection(registry, "cats", cats, **s3.env()).returncode == 0
 
     run = run_pipeline(registry, DS, "-S", "collections=[collection-cats-v1.0.0]", "--json", **s3.env())
@@ -95,6 +100,8 @@ def test_clean_images_removes_exactly_the_injected_files_and_picks_up_a_branch_c
         assert injected[item["path"].rsplit("/", 1)[1]] in item["reason"], item
     assert report["kept"] == len(good) and document["splits"] == {"images": len(good)}
     assert document["upstream"] == {"collections": {"cats": "collection-cats-v1.0.0"}}
+    assert report["removed_by_reason"]["too large"] == 1
+    assert git(registry, "status", "--porcelain", "--untracked-files=all") == ""
 
     git(registry, "checkout", "-q", "-b", "add-birds")
     birds = tmp_path / "birds"
@@ -131,3 +138,89 @@ def test_clean_images_with_no_or_unknown_collection_fails_in_one_line(registry: 
         assert expected in result.stderr, result.stderr
         params_file.write_text(params_file.read_text().replace(f"collections: [{pinned}]", "collections: []"))
     assert not (registry / "data" / DS / "collections").exists()
+
+
+def _cli(registry: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).parent / "data-registry"), *args]
+    return subprocess.run(command, cwd=registry, env=tool_env(), capture_output=True, text=True)
+
+
+def test_collections_are_first_class_in_list_versions_show_diff_get_and_verify(
+    registry: Path, tmp_path: Path
+) -> None:
+    cats = tmp_path / "cats"
+    write_image_collection(cats, n_good=4, seed=11)
+    assert add_collection(registry, "cats", cats, "--no-push").returncode == 0
+    removed = sorted((cats / "part1").iterdir())[0]
+    removed.unlink()
+    (cats / "part0" / "new.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert add_collection(registry, "cats", cats, "--no-push").returncode == 0
+
+    listed = json.loads(_cli(registry, "list", "--json").stdout)
+    entry = next(item for item in listed if item["kind"] == "collection")
+    assert entry == {
+        "kind": "collection",
+        "name": "cats",
+        "latest": "1.1.0",
+        "versions": 2,
+        "rows": None,
+        "files": 4,
+        "size_bytes": entry["size_bytes"],
+    }
+    assert {item["name"] for item in listed if item["kind"] == "dataset"} >= {"fashion-mnist", DS}
+    assert _cli(registry, "versions", "collection:cats").stdout.split() == ["1.0.0", "1.1.0"]
+
+    shown = json.loads(_cli(registry, "show", "collection:cats", "--json").stdout)
+    relative_removed = removed.relative_to(cats).as_posix()
+    assert shown["changes"] == {"added": ["part0/new.png"], "removed": [relative_removed], "changed": []}
+    assert shown["files"] == 4 and sum(shown["formats"].values()) == 4
+    report = json.loads(_cli(registry, "diff", "collection:cats", "1.0.0", "1.1.0", "--json").stdout)
+    assert (report["added"], report["removed"]) == (["part0/new.png"], [relative_removed])
+
+    got = _cli(registry, "get", "collection:cats", "--version", "1.0", "--out", str(tmp_path / "got"))
+    assert got.returncode == 0, got.stderr
+    assert (tmp_path / "got" / relative_removed).read_bytes() and not (
+        tmp_path / "got" / "part0" / "new.png"
+    ).exists()
+    verified = _cli(registry, "verify", "collection:cats")
+    assert verified.returncode == 0 and "collection-cats-v1.1.0: 5 objects" in verified.stdout, (
+        verified.stderr
+    )
+
+    metadata = registry / "data" / "collections" / "cats.dvc"  # a broken entry costs only itself
+    git(registry, "tag", "collection-dogs-v1.0.0", git(registry, "rev-list", "--max-parents=0", "HEAD"))
+    still = _cli(registry, "list")
+    assert still.returncode == 0 and "dogs" in still.stdout and "does not exist" in still.stdout, still.stderr
+    assert metadata.exists()
+
+
+def test_add_collection_killed_mid_copy_or_failing_after_it_leaves_nothing_untracked(
+    registry: Path, tmp_path: Path
+) -> None:
+    big = tmp_path / "big"
+    for index in range(40):
+        (big / f"d{index % 4}").mkdir(parents=True, exist_ok=True)
+        (big / f"d{index % 4}" / f"{index}.png").write_bytes(os.urandom(1 << 20))
+    command = [str(Path(sys.executable).parent / "data-registry"), "add-collection", "big", str(big)]
+    process = subprocess.Popen(command, cwd=registry, env=tool_env(), stderr=subprocess.PIPE, text=True)
+    staging = registry / ".dvc" / "tmp" / "collections"
+    deadline = time.monotonic() + 60
+    while not (staging.is_dir() and any(staging.iterdir())) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.kill()
+    process.wait()
+
+    assert git(registry, "status", "--porcelain", "--untracked-files=all") == ""
+
+    home_is_a_file = tmp_path / "home"
+    home_is_a_file.write_text("the local remote cannot live under a file")
+    failed = subprocess.run(
+        [*command, "--no-push"],
+        cwd=registry,
+        env=tool_env(DATA_REGISTRY_HOME=str(home_is_a_file)),
+        capture_output=True,
+        text=True,
+    )
+    assert failed.returncode != 0 and "Traceback" not in failed.stderr, failed.stderr
+    assert git(registry, "status", "--porcelain", "--untracked-files=all") == ""
+    assert tags(registry, "collection-big") == []

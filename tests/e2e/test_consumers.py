@@ -227,7 +227,16 @@ def test_cli_list_show_diff_get_and_a_missing_version(
 ) -> None:
     listed = json.loads(cli("list", "--repo", url, "--json", env=consumer_env).stdout)
     assert listed == [
-        {"dataset": DS, "latest": "1.1.0", "versions": 2, "rows": 1500, "size_bytes": listed[0]["size_bytes"]}
+        {
+            "kind": "dataset",
+            "name": DS,
+            "dataset": DS,
+            "latest": "1.1.0",
+            "versions": 2,
+            "rows": 1500,
+            "files": None,
+            "size_bytes": listed[0]["size_bytes"],
+        }
     ]
     shown = json.loads(cli("show", DS, "--version", "1.0", "--repo", url, "--json", env=consumer_env).stdout)
     assert shown["metadata"]["version"] == "1.0.0" and shown["card"].startswith("#")

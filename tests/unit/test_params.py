@@ -130,6 +130,10 @@ def test_unknown_key_error_names_the_first_missing_level(pipeline: Path) -> None
         "n_samples=true",  # int -> bool
         "classes=a",  # list -> str
         "noise=[1]",  # float -> list
+        "n_samples=null",  # int -> None: the stage would get None
+        "n_samples=~",
+        "split.seed=null",
+        "classes=null",
     ],
 )
 def test_override_that_changes_the_type_is_refused(pipeline: Path, override: str) -> None:
@@ -180,3 +184,16 @@ def test_keys_a_stage_reads_may_be_overridden(key: str) -> None:
 def test_keys_no_stage_reads_are_refused(key: str) -> None:
     with pytest.raises(ParamsError, match="no stage"):
         params.refuse_unread([key], {"chunking", "model.name", "source"})
+
+
+def test_malformed_params_are_refused_even_without_overrides(tmp_path: Path) -> None:
+    (tmp_path / "params.yaml").write_text("n_samples: [1\n")
+
+    with pytest.raises(ParamsError, match=r"is not valid YAML: .* at line 2"):
+        params.apply_overrides(tmp_path, [])
+
+
+def test_an_unset_param_may_be_given_a_value(tmp_path: Path) -> None:
+    (tmp_path / "params.yaml").write_text("registry: null\n")
+
+    assert params.apply_overrides(tmp_path, ["registry=/srv/registry"]) == {"registry": "/srv/registry"}

@@ -27,7 +27,11 @@ def main() -> None:
     document = metadata.build(
         DATASET,
         source={"registry": config["registry"] or "this repository", "collections": tags},
-        params={"formats": config["formats"], "collections": config["collections"]},
+        params={
+            "formats": config["formats"],
+            "collections": config["collections"],
+            "max_pixels": config["max_pixels"],
+        },
         files=files,
         metrics={
             SPLIT: image_metrics(

@@ -20,6 +20,7 @@ def main() -> None:
         dataset.data_dir / "processed" / "images" / "images.parquet",
         classes,
         config["formats"],
+        max_pixels=stage.require(config, "max_pixels", stage.is_count, "a positive integer"),
     )
     report = {"checked": removal.checked, "kept": removal.kept, "removed": removal.removed}
     atomic.write_text(dataset.data_dir / "removed.json", json.dumps(report, indent=2, sort_keys=True) + "\n")

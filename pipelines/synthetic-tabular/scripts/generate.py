@@ -31,7 +31,12 @@ def make_table(n_samples: int, n_features: int, noise: float, seed: int) -> pa.T
 def main() -> None:
     dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
     values = params.load(dataset.pipeline_dir)
-    table = make_table(values["n_samples"], values["n_features"], values["noise"], values["seed"])
+    table = make_table(
+        stage.require(values, "n_samples", stage.is_count, "a positive integer"),
+        stage.require(values, "n_features", stage.is_count, "a positive integer"),
+        stage.require(values, "noise", lambda noise: noise >= 0, "a number >= 0"),
+        stage.require(values, "seed", lambda seed: seed >= 0, "an integer >= 0"),
+    )
     parquet.write(table, dataset.data_dir / "raw" / "synthetic.parquet", {"class_names": CLASS_NAMES})
 
 

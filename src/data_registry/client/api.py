@@ -15,8 +15,8 @@ from data_registry import metadata as metadata_schema
 from data_registry.atomic import atomic_dir
 from data_registry.client import files, remote_tags
 from data_registry.client.location import Registry, locate
-from data_registry.datasets import Dataset, validate_name
-from data_registry.errors import UsageError
+from data_registry.datasets import COLLECTION_TAG_PREFIX, Dataset, validate_name
+from data_registry.errors import UnknownDataset, UsageError
 from data_registry.versions import tag_name
 
 if TYPE_CHECKING:
@@ -28,9 +28,18 @@ LATEST = remote_tags.LATEST
 
 
 def versions(dataset: str, repo: Repo = None) -> list[str]:
-    """The dataset's versions, oldest first (semver order), from the registry's tags."""
+    """The dataset's versions, oldest first (semver order), from the registry's tags; a pipeline
+    of a local checkout with no version yet gives []. Neither tag nor pipeline: UnknownDataset."""
     registry = locate(repo)
-    found = remote_tags.dataset_versions(validate_name(dataset), remote_tags.list_tags(registry))
+    tags = remote_tags.list_tags(registry)
+    found = remote_tags.dataset_versions(validate_name(dataset), tags)
+    root = registry.local_root
+    if not found and (root is None or not Dataset(dataset, root).dvc_yaml.is_file()):
+        is_collection = bool(remote_tags.dataset_versions(f"{COLLECTION_TAG_PREFIX}{dataset}", tags))
+        raise UnknownDataset(
+            f"no dataset {dataset!r} in {registry.public_url} (no tag {dataset}-vX.Y.Z)",
+            f"{dataset} is a collection: name it collection:{dataset}" if is_collection else None,
+        )
     return [str(version) for version in found]
 
 

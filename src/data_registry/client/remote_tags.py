@@ -7,7 +7,7 @@ import subprocess
 
 from data_registry import versions as semver
 from data_registry.client.location import Registry
-from data_registry.errors import RegistryUnreachable, UnknownVersion
+from data_registry.errors import RegistryUnreachable, UnknownDataset, UnknownVersion
 from data_registry.versions import Version
 
 _PREFIX = re.compile(r"v?(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?(?:\.(0|[1-9][0-9]*))?")
@@ -31,6 +31,8 @@ def dataset_versions(dataset: str, tags: list[str]) -> list[Version]:
 
 def pick(dataset: str, spec: str, available: list[Version], where: str) -> Version:
     """`latest`, a prefix (`1`, `1.2`: its newest version) or an exact `1.2.0`; else a clear error."""
+    if not available:
+        raise UnknownDataset(f"no versions of {dataset} in {where} (no tag {dataset}-vX.Y.Z)")
     wanted = spec.removeprefix(f"{dataset}-")
     match = None if wanted == LATEST else _PREFIX.fullmatch(wanted)
     if wanted == LATEST:

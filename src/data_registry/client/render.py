@@ -7,12 +7,19 @@ from typing import Any
 
 
 def catalog_table(entries: list[dict[str, Any]]) -> str:
-    lines = [f"{'dataset':<24} {'latest':<10} {'versions':>8} {'rows':>12} {'size':>10}"]
+    """Datasets and collections in one table; an entry that could not be read shows its error."""
+    header = (
+        f"{'name':<24} {'kind':<10} {'latest':<10} {'versions':>8} {'rows':>12} {'files':>7} {'size':>10}"
+    )
+    lines = [header]
     for entry in entries:
         lines.append(
-            f"{entry['dataset']:<24} {entry['latest'] or '-':<10} {entry['versions']:>8} "
-            f"{_or_dash(entry['rows']):>12} {human_size(entry['size_bytes']):>10}"
+            f"{entry['name']:<24} {entry['kind']:<10} {entry['latest'] or '-':<10} {entry['versions']:>8} "
+            f"{_or_dash(entry['rows']):>12} {_or_dash(entry['files']):>7} "
+            f"{human_size(entry['size_bytes']):>10}"
         )
+        if entry.get("error"):
+            lines.append(f"  ! {entry['error']}")
     return "\n".join(lines)
 
 
@@ -39,6 +46,37 @@ def shown(card: str, document: dict[str, Any]) -> str:
         "metrics: " + json.dumps(document["metrics"], sort_keys=True),
     ]
     return card.rstrip() + "\n\n---\n" + "\n".join(facts)
+
+
+def collection_shown(document: dict[str, Any]) -> str:
+    lines = [
+        f"collection {document['collection']}  version: {document['version']}  tag: {document['tag']}",
+        f"files: {_or_dash(document['files'])}  size: {human_size(document['size_bytes'])}  "
+        f"registry: {document['registry']}",
+        "formats: " + (", ".join(f"{kind} {count}" for kind, count in document["formats"].items()) or "-"),
+    ]
+    changes = document["changes"]
+    if changes is None:
+        lines.append("first version")
+    else:
+        lines.append(f"since {document['previous_tag']}: " + _change_counts(changes))
+    return "\n".join(lines)
+
+
+def collection_differences(report: dict[str, Any]) -> str:
+    lines = [f"collection {report['collection']}: {report['old']} → {report['new']}"]
+    marks = {"added": "+", "removed": "-", "changed": "~"}
+    for kind, mark in marks.items():
+        lines += [f"{mark} {path}" for path in report[kind]]
+    if len(lines) == 1:
+        lines.append("no differences")
+    else:
+        lines.append(_change_counts(report))
+    return "\n".join(lines)
+
+
+def _change_counts(changes: dict[str, Any]) -> str:
+    return ", ".join(f"{len(changes[kind])} {kind}" for kind in ("added", "removed", "changed"))
 
 
 def differences(report: dict[str, Any]) -> str:

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from data_registry import lockfile
-from data_registry.client import files
+from data_registry.client import collection, files
 from data_registry.client.api import Repo, tag
-from data_registry.client.location import locate
+from data_registry.client.location import Registry, locate
 from data_registry.errors import RemoteError
 
 CHUNK = 1 << 20
@@ -43,16 +43,26 @@ class VerifyReport:
 def verify(
     dataset: str, version: str = "latest", repo: Repo = None, *, remote: str | None = None
 ) -> VerifyReport:
-    """Check the version's objects in the remote; raises RemoteError listing what is missing or corrupt."""
-    from dvc.repo import Repo as DvcRepo
-
+    """Check the version's objects in the remote; raises RemoteError listing what is missing or corrupt.
+    `dataset` may name a collection as `collection:<name>`."""
     registry = locate(repo, remote=remote)
+    name = collection.named(dataset)
+    if name is not None:
+        version_tag = collection.resolve_tag(name, version, registry)
+        return verify_objects(registry, version_tag, [collection.digest(name, version_tag, registry)])
     version_tag = tag(dataset, version, registry)
     lock = files.read_text(registry, version_tag, f"pipelines/{dataset}/dvc.lock")
     described = lockfile.metadata_outs(
         files.read_text(registry, version_tag, f"pipelines/{dataset}/dvc.yaml")
     )
     digests = [digest for path, digest in lockfile.out_hashes(lock).items() if path not in described]
+    return verify_objects(registry, version_tag, digests)
+
+
+def verify_objects(registry: Registry, version_tag: str, digests: list[str]) -> VerifyReport:
+    """Read each object (and every file of a `.dir` listing) back from the remote and hash it."""
+    from dvc.repo import Repo as DvcRepo
+
     options = registry.dvc_options()
     with (
         files.dvc_errors(registry, version_tag),
