@@ -22,7 +22,8 @@ REQUIRED = {
     "splits": dict,
     "metrics": dict,
 }
-OPTIONAL = {"upstream": dict, "model": dict, "prompt": dict}
+# quality: expectation results, drift thresholds and distribution summaries (data_registry.quality).
+OPTIONAL = {"upstream": dict, "model": dict, "prompt": dict, "quality": dict}
 
 
 def describe_splits(files: Mapping[str, Path | Sequence[Path]]) -> tuple[dict[str, Any], dict[str, int]]:

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from data_registry import datasets, lockfile, metadata, params, settings, versions
+from data_registry import datasets, gates, lockfile, metadata, params, settings, versions
 from data_registry import dvc as dvc_ops
 from data_registry.datasets import Dataset
-from data_registry.errors import DirtyTree, LockBusy, PublishFailed
+from data_registry.errors import DirtyTree, GateFailed, LockBusy, PublishFailed
 from data_registry.git import Git
 from data_registry.summary import Summary, key_metrics
 
@@ -43,6 +43,7 @@ class RunRequest:
     bump: versions.Part | None = None
     git_push: bool = True
     lock_timeout: float = 3600.0
+    accept: str | None = None  # publish despite failed quality checks, for this reason
 
 
 def run(root: Path, request: RunRequest, progress: Progress = lambda _message: None) -> Summary:
@@ -99,6 +100,9 @@ def _version(
         _publish_serving_copies(dataset, summary, progress)
         return summary
 
+    previous_document = _tag_metadata(git, dataset, latest_tag)
+    report = gates.check(dataset.name, previous_document, document, request.accept, latest_tag)
+    summary.gates, summary.accepted = report.to_dict(), report.accepted
     part = _bump_part(dataset, git, latest_tag, change, document, request.bump)
     version = versions.next_version(latest, part)
     summary.version, summary.tag, summary.previous_tag = (
@@ -171,10 +175,15 @@ def _bump_part(
 ) -> versions.Part:
     if forced:
         return forced
-    previous_text = git.show(latest_tag, dataset.relative(dataset.metadata_file)) if latest_tag else None
-    previous_schema = json.loads(previous_text).get("schema") if previous_text else None
+    previous = _tag_metadata(git, dataset, latest_tag)
+    previous_schema = previous.get("schema") if previous else None
     schema_changed = previous_schema is not None and _columns(previous_schema) != _columns(document["schema"])
     return versions.bump_part(change, schema_changed)
+
+
+def _tag_metadata(git: Git, dataset: Dataset, tag: str | None) -> dict | None:
+    text = git.show(tag, dataset.relative(dataset.metadata_file)) if tag else None
+    return json.loads(text) if text else None
 
 
 def _columns(schema: dict) -> dict:
@@ -204,6 +213,7 @@ def tag_message(summary: Summary) -> str:
         f"environment: {summary.environment or 'embedded defaults'}",
         f"created: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}",
         *(f"override: {key}={value}" for key, value in summary.params_overrides.items()),
+        *gates.tag_lines(summary.gates),
         *(f"out: {path} {digest}" for path, digest in sorted(summary.outs.items())),
     ]
     return "\n".join(lines)
@@ -266,15 +276,21 @@ class Snapshot:
 def restore_on_failure(dataset: Dataset) -> Iterator[Snapshot]:
     files = {
         path: path.read_bytes() if path.exists() else None
-        for path in (dataset.params_file, dataset.lock_file)
+        for path in (dataset.params_file, dataset.lock_file, dataset.metadata_file, *_plots(dataset))
     }
     snapshot = Snapshot(files)
     try:
         yield snapshot
-    except BaseException:
-        if not snapshot.committed and _params_changed(snapshot):
+    except BaseException as error:
+        # A blocked version leaves the tree as it was, like one whose -S changed params.
+        if not snapshot.committed and (_params_changed(snapshot) or isinstance(error, GateFailed)):
             snapshot.restore()
         raise
+
+
+def _plots(dataset: Dataset) -> list[Path]:
+    folder = dataset.data_dir / "plots"
+    return sorted(path for path in folder.iterdir() if path.is_file()) if folder.is_dir() else []
 
 
 def _params_changed(snapshot: Snapshot) -> bool:
