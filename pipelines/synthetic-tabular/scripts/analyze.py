@@ -6,8 +6,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from data_registry import datasets, metadata, params, parquet, profile, stage
-from data_registry import quality
+from data_registry import datasets, metadata, params, parquet, profile, quality, stage
 
 NAME = "synthetic-tabular"
 SOURCE = {"generator": "numpy.random.default_rng", "licence": "CC0-1.0"}
