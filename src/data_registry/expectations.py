@@ -18,6 +18,9 @@ import yaml
 from data_registry.errors import ExpectationsError
 
 FILE_NAME = "expectations.yaml"
+# On a few hundred rows a class share or a PSI is mostly sampling noise (PSI's noise floor is
+# about bins * (1/n_old + 1/n_new)): below this many rows those checks are not judged.
+MIN_ROWS = 1000
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class ClassBalance:
     names: tuple[str, ...] | None = None  # class names by id; default: the table's `class_names`
     share: Bounds | None = None  # every class
     classes: dict[str, Bounds] = field(default_factory=dict)  # per class, overriding `share`
+    min_rows: int = MIN_ROWS  # smaller splits are not judged: their shares are noise
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,7 @@ class Drift:
     categorical: tuple[str, ...] = ()  # column globs compared by value counts
     js: float | None = None  # Jensen-Shannon distance (base 2), 0..1
     metrics: dict[str, Bounds] = field(default_factory=dict)  # allowed change (new - old) per metric
+    min_rows: int = MIN_ROWS  # splits smaller than this on either side are not compared
 
 
 @dataclass(frozen=True)
@@ -142,7 +147,7 @@ def parse(raw: object) -> Expectations:
 
 def drift_from_dict(raw: object) -> Drift:
     """The `drift` section, from the file or from the copy analyze keeps in metadata.json."""
-    keys = {"rows", "numeric", "psi", "ks", "categorical", "js", "metrics"}
+    keys = {"rows", "numeric", "psi", "ks", "categorical", "js", "metrics", "min_rows"}
     data = _mapping(raw, "drift", keys)
     metrics = _mapping(data.get("metrics", {}), "drift.metrics")
     return Drift(
@@ -153,6 +158,7 @@ def drift_from_dict(raw: object) -> Drift:
         categorical=_names(data.get("categorical", []), "drift.categorical"),
         js=_optional_number(data.get("js"), "drift.js"),
         metrics={str(k): _bounds(v, f"drift.metrics.{k}") for k, v in metrics.items()},
+        min_rows=_count(data.get("min_rows", MIN_ROWS), "drift.min_rows"),
     )
 
 
@@ -184,7 +190,7 @@ def _column(raw: object, where: str) -> ColumnRule:
 
 
 def _classes(raw: object, where: str) -> ClassBalance:
-    data = _mapping(raw, where, {"column", "names", "share", "classes"})
+    data = _mapping(raw, where, {"column", "names", "share", "classes", "min_rows"})
     if not isinstance(data.get("column"), str):
         raise _Invalid(f"{where}.column: name the label column")
     per_class = _mapping(data.get("classes", {}), f"{where}.classes")
@@ -193,6 +199,7 @@ def _classes(raw: object, where: str) -> ClassBalance:
         names=None if data.get("names") is None else _names(data["names"], f"{where}.names"),
         share=None if data.get("share") is None else _bounds(data["share"], f"{where}.share"),
         classes={str(k): _bounds(v, f"{where}.classes.{k}") for k, v in per_class.items()},
+        min_rows=_count(data.get("min_rows", MIN_ROWS), f"{where}.min_rows"),
     )
 
 
@@ -220,6 +227,12 @@ def _optional_number(raw: object, where: str) -> float | None:
     if isinstance(raw, bool) or not isinstance(raw, int | float):
         raise _Invalid(f"{where}: expected a number, got {raw!r}")
     return float(raw)
+
+
+def _count(raw: object, where: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
+        raise _Invalid(f"{where}: expected a whole number >= 0, got {raw!r}")
+    return raw
 
 
 def _flag(raw: object, where: str) -> bool:

@@ -77,11 +77,17 @@ def drift_checks(previous: Mapping[str, Any] | None, current: Mapping[str, Any])
     spec = drift_from_dict(quality.get("drift") or {})
     old_profile = (previous.get("quality") or {}).get("profile") or {}
     new_profile = quality.get("profile") or {}
+    old_rows, new_rows = previous.get("splits") or {}, current.get("splits") or {}
+    common = old_rows.keys() & new_rows.keys()
+    # Row counts are judged when the previous split was large enough (a collapse to a few rows
+    # must fail); distributions only when both sides are, or the distance is sampling noise.
+    row_splits = {split for split in common if old_rows[split] >= spec.min_rows}
+    judged = {split for split in row_splits if new_rows[split] >= spec.min_rows}
     return [
-        *row_drift(spec, previous.get("splits") or {}, current.get("splits") or {}),
+        *row_drift(spec, {s: old_rows[s] for s in row_splits}, {s: new_rows[s] for s in row_splits}),
         *(
             check
-            for split in sorted(old_profile.keys() & new_profile.keys())
+            for split in sorted(old_profile.keys() & new_profile.keys() & judged)
             for check in column_drift(spec, split, old_profile[split], new_profile[split])
         ),
         *metric_drift(spec.metrics, previous.get("metrics") or {}, current.get("metrics") or {}),

@@ -100,6 +100,8 @@ def class_checks(spec: ClassBalance, tables: Mapping[str, pa.Table]) -> list[Che
         if spec.column not in table.column_names:
             results.append(CheckResult(f"classes {split}.{spec.column}", "missing", "present", False))
             continue
+        if table.num_rows < spec.min_rows:
+            continue
         shares = class_shares(table, spec)
         for name, share in shares.items():
             allowed = spec.classes.get(name, spec.share)
