@@ -85,6 +85,7 @@ class Expectations:
     columns: dict[str, ColumnRule] = field(default_factory=dict)
     classes: ClassBalance | None = None
     metrics: dict[str, Bounds] = field(default_factory=dict)  # dotted paths into metadata metrics
+    schema_metadata: dict[str, Any] = field(default_factory=dict)  # exact values, e.g. image_shape
     drift: Drift = field(default_factory=Drift)
 
 
@@ -129,7 +130,7 @@ class _Invalid(ValueError):
 
 
 def parse(raw: object) -> Expectations:
-    data = _mapping(raw, "", {"rows", "columns", "classes", "metrics", "drift"})
+    data = _mapping(raw, "", {"rows", "columns", "classes", "metrics", "schema_metadata", "drift"})
     return Expectations(
         rows={str(k): _bounds(v, f"rows.{k}") for k, v in _mapping(data.get("rows", {}), "rows").items()},
         columns={
@@ -141,6 +142,7 @@ def parse(raw: object) -> Expectations:
             str(k): _bounds(v, f"metrics.{k}")
             for k, v in _mapping(data.get("metrics", {}), "metrics").items()
         },
+        schema_metadata=dict(_mapping(data.get("schema_metadata", {}), "schema_metadata")),
         drift=drift_from_dict(data.get("drift", {})),
     )
 

@@ -10,6 +10,7 @@ Everything recorded is a pure function of the data and expectations.yaml.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,11 @@ def section(spec: Expectations, tables: Mapping[str, pa.Table], metrics: Mapping
     checks = [
         *row_checks(spec.rows, tables),
         *(check for split, table in tables.items() for check in column_checks(spec.columns, split, table)),
+        *(
+            check
+            for split, table in tables.items()
+            for check in metadata_checks(spec.schema_metadata, split, table)
+        ),
         *(class_checks(spec.classes, tables) if spec.classes else []),
         *metric_checks(spec.metrics, metrics),
     ]
@@ -94,6 +100,17 @@ def _column(name: str, column: pa.ChunkedArray, rule: ColumnRule) -> list[CheckR
     return results
 
 
+def metadata_checks(expected: Mapping[str, Any], split: str, table: pa.Table) -> list[CheckResult]:
+    """Values the table's schema metadata must hold (image shape, dtype): cheap, no data read."""
+    found = schema_metadata(table.schema)
+    return [
+        CheckResult(
+            f"schema metadata {split}.{key}", _json(found.get(key)), _json(value), found.get(key) == value
+        )
+        for key, value in expected.items()
+    ]
+
+
 def class_checks(spec: ClassBalance, tables: Mapping[str, pa.Table]) -> list[CheckResult]:
     results = []
     for split, table in tables.items():
@@ -113,7 +130,8 @@ def class_checks(spec: ClassBalance, tables: Mapping[str, pa.Table]) -> list[Che
 
 def class_shares(table: pa.Table, spec: ClassBalance) -> dict[str, float]:
     """Share of rows per class name; declared classes with no rows count 0, unnamed ids by value."""
-    names = list(spec.names or schema_metadata(table.schema).get("class_names") or [])
+    found = schema_metadata(table.schema)
+    names = list(spec.names or found.get("class_names") or found.get("classes") or [])
     counts = {item["values"].as_py(): item["counts"].as_py() for item in pc.value_counts(table[spec.column])}
     rows = max(table.num_rows, 1)
     shares = {name: counts.pop(index, 0) / rows for index, name in enumerate(names)}
@@ -223,6 +241,10 @@ def _bounded(check: str, value: float | None, allowed: Bounds) -> CheckResult:
     if value is None:
         return CheckResult(check, "missing", allowed.describe(), False)
     return CheckResult(check, _number(value), allowed.describe(), allowed.holds(float(value)))
+
+
+def _json(value: Any) -> str:
+    return "missing" if value is None else json.dumps(value, sort_keys=True)
 
 
 def _number(value: float) -> str:
