@@ -1,49 +1,20 @@
 """Distribution drift between two versions, from summaries stored in metadata.json.
 
-analyze stores, per split, 21 quantiles of each numeric column and the value counts
-of each categorical column (`profile`); the gate compares the previous version's
-summary with the current one (`psi`, `ks`, `jensen_shannon`), so old data is never
-read again. Quantiles come from an evenly strided sample of at most SAMPLE_LIMIT
-values: the cost stays flat on large tables, and the same table gives the same numbers.
+analyze stores, per split, the QUANTILES of each numeric column and the value counts
+of each categorical column (`quality.profile`); the gate compares the previous
+version's summary with the current one, so old data is never read again. numpy only:
+the release step imports this, and the client's `diff`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-
-from data_registry.profile import rounded
 
 QUANTILES = np.linspace(0.0, 1.0, 21)
-# 20,000 values put each stored quantile within about 0.004 of its level (PSI noise ~0.002)
-# and take ~1 ms per column.
-SAMPLE_LIMIT = 20_000
-MAX_CATEGORIES = 1_000
 # A bin with no mass on one side would make PSI infinite; this floor is the usual convention.
 EPSILON = 1e-4
-
-
-def numeric_profile(column: pa.ChunkedArray) -> dict[str, Any]:
-    present = pc.drop_null(column) if column.null_count else column
-    if len(present) > SAMPLE_LIMIT:  # gather the sample rather than copy the whole column
-        present = present.take(np.arange(0, len(present), -(-len(present) // SAMPLE_LIMIT)))
-    values = present.to_numpy().astype(np.float64, copy=False)
-    if values.size == 0:
-        return {"quantiles": []}
-    return {"quantiles": [rounded(float(value)) for value in np.quantile(values, QUANTILES)]}
-
-
-def categorical_profile(column: pa.ChunkedArray) -> dict[str, Any]:
-    """Value counts keyed by the value as text; a column with too many values is not profiled."""
-    counts = pc.value_counts(pc.drop_null(column))
-    if len(counts) > MAX_CATEGORIES:
-        return {"counts": None}
-    pairs = sorted((str(item["values"].as_py()), item["counts"].as_py()) for item in counts)
-    return {"counts": dict(pairs)}
 
 
 def _cdf(quantiles: np.ndarray, points: np.ndarray) -> np.ndarray:

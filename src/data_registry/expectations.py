@@ -8,7 +8,7 @@ one check; `quality` runs the checks on the data, `gates` decides whether a tag 
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -253,6 +253,16 @@ def matching(patterns: Iterable[str], names: Iterable[str]) -> list[str]:
     """Column names matched by any of the glob patterns, in the table's order."""
     pattern_list = list(patterns)
     return [name for name in names if any(fnmatch.fnmatchcase(name, pattern) for pattern in pattern_list)]
+
+
+def lookup(tree: Mapping[str, Any], dotted: str) -> float | None:
+    """A number at a dotted path (`retrieval.mrr`), or None where there is none."""
+    node: Any = tree
+    for part in dotted.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return None
+        node = node[part]
+    return float(node) if isinstance(node, int | float) and not isinstance(node, bool) else None
 
 
 def _number(value: float) -> str:

@@ -13,10 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from data_registry import drift
 from data_registry.errors import GateFailed
-from data_registry.expectations import Bounds, CheckResult, Drift, drift_from_dict, matching
-from data_registry.quality import lookup
+from data_registry.expectations import Bounds, CheckResult, Drift, drift_from_dict, lookup, matching
 
 
 @dataclass
@@ -111,6 +109,8 @@ def row_drift(spec: Drift, old: Mapping[str, int], new: Mapping[str, int]) -> li
 def column_drift(
     spec: Drift, split: str, old: Mapping[str, Any], new: Mapping[str, Any]
 ) -> list[CheckResult]:
+    from data_registry import drift  # numpy: only when there is a previous version to compare with
+
     results = []
     for name in matching(spec.numeric, sorted(old.keys() & new.keys())):
         before, after = old[name].get("quantiles"), new[name].get("quantiles")

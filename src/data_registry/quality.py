@@ -28,11 +28,17 @@ from data_registry.expectations import (
     Expectations,
     drift_to_dict,
     load,
+    lookup,
     matching,
 )
 from data_registry.parquet import schema_metadata
+from data_registry.profile import rounded
 
 EXAMPLES = 3
+# Quantiles come from an evenly strided sample: 20,000 values put each within about 0.004 of
+# its level (PSI noise ~0.002) at ~1 ms a column, however large the table; same table, same numbers.
+SAMPLE_LIMIT = 20_000
+MAX_CATEGORIES = 1_000
 
 
 def evaluate(
@@ -143,16 +149,6 @@ def metric_checks(bounds: Mapping[str, Bounds], metrics: Mapping[str, Any]) -> l
     return [_bounded(f"metric {path}", lookup(metrics, path), allowed) for path, allowed in bounds.items()]
 
 
-def lookup(tree: Mapping[str, Any], dotted: str) -> float | None:
-    """A number at a dotted path (`retrieval.mrr`), or None where there is none."""
-    node: Any = tree
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return float(node) if isinstance(node, int | float) and not isinstance(node, bool) else None
-
-
 def profile(spec: Expectations, table: pa.Table) -> dict[str, Any]:
     """What the drift gate of the next version compares with."""
     numeric = [
@@ -163,9 +159,28 @@ def profile(spec: Expectations, table: pa.Table) -> dict[str, Any]:
     ]
     categorical = matching(spec.drift.categorical, table.column_names)
     return {
-        **{name: drift.numeric_profile(table.column(name)) for name in numeric},
-        **{name: drift.categorical_profile(table.column(name)) for name in categorical},
+        **{name: numeric_profile(table.column(name)) for name in numeric},
+        **{name: categorical_profile(table.column(name)) for name in categorical},
     }
+
+
+def numeric_profile(column: pa.ChunkedArray) -> dict[str, Any]:
+    present = pc.drop_null(column) if column.null_count else column
+    if len(present) > SAMPLE_LIMIT:  # gather the sample rather than copy the whole column
+        present = present.take(np.arange(0, len(present), -(-len(present) // SAMPLE_LIMIT)))
+    values = present.to_numpy().astype(np.float64, copy=False)
+    if values.size == 0:
+        return {"quantiles": []}
+    return {"quantiles": [rounded(float(value)) for value in np.quantile(values, drift.QUANTILES)]}
+
+
+def categorical_profile(column: pa.ChunkedArray) -> dict[str, Any]:
+    """Value counts keyed by the value as text; a column with too many values is not profiled."""
+    counts = pc.value_counts(pc.drop_null(column))
+    if len(counts) > MAX_CATEGORIES:
+        return {"counts": None}
+    pairs = sorted((str(item["values"].as_py()), item["counts"].as_py()) for item in counts)
+    return {"counts": dict(pairs)}
 
 
 def _duplicates(values: pa.ChunkedArray) -> int:

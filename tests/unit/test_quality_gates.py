@@ -92,9 +92,9 @@ def test_malformed_file_is_one_clear_error(tmp_path: Path, text: str, message: s
 
 def test_distances_are_small_for_samples_of_one_distribution_and_large_for_a_shift() -> None:
     rng = np.random.default_rng(0)
-    base = drift.numeric_profile(pa.chunked_array([rng.standard_normal(50_000)]))["quantiles"]
-    same = drift.numeric_profile(pa.chunked_array([rng.standard_normal(30_000)]))["quantiles"]
-    shifted = drift.numeric_profile(pa.chunked_array([rng.standard_normal(30_000) + 0.5]))["quantiles"]
+    base = quality.numeric_profile(pa.chunked_array([rng.standard_normal(50_000)]))["quantiles"]
+    same = quality.numeric_profile(pa.chunked_array([rng.standard_normal(30_000)]))["quantiles"]
+    shifted = quality.numeric_profile(pa.chunked_array([rng.standard_normal(30_000) + 0.5]))["quantiles"]
 
     assert drift.psi(base, same) < 0.01 and drift.ks(base, same) < 0.02
     assert drift.psi(base, shifted) > 0.2 and 0.15 < drift.ks(base, shifted) < 0.25  # true KS: 0.197
