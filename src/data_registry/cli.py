@@ -264,14 +264,16 @@ def show(
     """A version's dataset card and metadata (lineage, schema, rows, metrics)."""
     with _errors_as_one_line():
         from data_registry.client import card, locate, metadata, render
+        from data_registry.client.checks import checks
 
         registry = locate(repo)
         document = metadata(dataset, version, registry)
         text = card(dataset, document["version"], registry)
+        found = checks(dataset, document, registry)
         print(
-            json.dumps({"card": text, "metadata": document}, indent=2)
+            json.dumps({"card": text, "metadata": document, "checks": found}, indent=2)
             if as_json
-            else render.shown(text, document)
+            else render.shown(text, document, found)
         )
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support.repo import git, run_pipeline, tags
+from tests.support.repo import git, run_pipeline, tags, tool_env
 
 pytestmark = pytest.mark.e2e
 DS = "synthetic-tabular"
@@ -78,3 +79,15 @@ def test_gates_block_drift_and_broken_labels_and_accept_publishes_with_reason(re
     patch = created(run_pipeline(registry, DS, "--json"))
     assert (patch["tag"], patch["bump"]) == (f"{DS}-v1.2.1", "patch")
     assert "quality gates: " in tag_message(registry, patch["tag"])
+
+    shown = cli(registry, "show", DS, "1.2.0").stdout
+    assert "FAILED drift psi train.f0: observed" in shown and "passed unique train.id:" in shown
+    report = json.loads(cli(registry, "diff", DS, "1.0.0", "1.1.0", "--json").stdout)
+    assert {check["check"]: check["passed"] for check in report["checks"]}["drift psi train.f0"] is True
+
+
+def cli(registry: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [str(Path(sys.executable).parent / "data-registry"), *args]
+    result = subprocess.run(command, cwd=registry, env=tool_env(), capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result
