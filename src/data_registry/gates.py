@@ -33,6 +33,7 @@ class GateReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
+            "dataset": self.dataset,
             "passed": not self.failed,
             "accepted": self.accepted,
             "compared_with": self.compared_with,

@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from data_registry import drift
+from data_registry.errors import ExpectationsError
 from data_registry.expectations import (
     Bounds,
     CheckResult,
@@ -81,8 +82,19 @@ def column_checks(rules: Mapping[str, ColumnRule], split: str, table: pa.Table) 
         if not names:
             results.append(CheckResult(f"column {split}.{pattern}", "missing", "present", False))
         for name in names:
-            results += _column(f"{split}.{name}", table.column(name), rule)
+            results += _applied(f"{split}.{name}", table.column(name), rule)
     return results
+
+
+def _applied(name: str, column: pa.ChunkedArray, rule: ColumnRule) -> list[CheckResult]:
+    """A rule that cannot apply to the column's type (a range on text, allowed ints for a string
+    column) is a mistake in expectations.yaml, said in one line."""
+    try:
+        return _column(name, column, rule)
+    except (pa.ArrowException, TypeError, ValueError) as error:
+        raise ExpectationsError(
+            f"a rule for column {name} does not fit its type {column.type}: {' '.join(str(error).split())}"
+        ) from error
 
 
 def _column(name: str, column: pa.ChunkedArray, rule: ColumnRule) -> list[CheckResult]:

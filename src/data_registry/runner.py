@@ -175,8 +175,8 @@ def _bump_part(
 ) -> versions.Part:
     if forced:
         return forced
-    previous = _tag_metadata(git, dataset, latest_tag)
-    previous_schema = previous.get("schema") if previous else None
+    previous_text = git.show(latest_tag, dataset.relative(dataset.metadata_file)) if latest_tag else None
+    previous_schema = json.loads(previous_text).get("schema") if previous_text else None
     schema_changed = previous_schema is not None and _columns(previous_schema) != _columns(document["schema"])
     return versions.bump_part(change, schema_changed)
 

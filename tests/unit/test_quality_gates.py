@@ -74,6 +74,15 @@ def test_missing_column_and_wrong_type_are_reported() -> None:
     }
 
 
+@pytest.mark.parametrize("rule", [{"min": 0}, {"allowed": [1, 2]}, {"norm": {"max": 1}}])
+def test_rule_that_does_not_fit_the_column_type_is_an_expectations_error(rule: dict) -> None:
+    spec = expectations.parse({"columns": {"name": rule}})
+    with pytest.raises(
+        ExpectationsError, match=r"a rule for column train\.name does not fit its type string"
+    ):
+        quality.section(spec, {"train": pa.table({"name": ["a", "b"]})}, {})
+
+
 @pytest.mark.parametrize(
     ("text", "message"),
     [
