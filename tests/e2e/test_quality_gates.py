@@ -80,7 +80,7 @@ def test_gates_block_drift_and_broken_labels_and_accept_publishes_with_reason(re
     assert (patch["tag"], patch["bump"]) == (f"{DS}-v1.2.1", "patch")
     assert "quality gates: " in tag_message(registry, patch["tag"])
 
-    shown = cli(registry, "show", DS, "1.2.0").stdout
+    shown = cli(registry, "show", DS, "--version", "1.2.0").stdout
     assert "FAILED drift psi train.f0: observed" in shown and "passed unique train.id:" in shown
     report = json.loads(cli(registry, "diff", DS, "1.0.0", "1.1.0", "--json").stdout)
     assert {check["check"]: check["passed"] for check in report["checks"]}["drift psi train.f0"] is True
