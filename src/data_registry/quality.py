@@ -177,13 +177,27 @@ def profile(spec: Expectations, table: pa.Table) -> dict[str, Any]:
 
 
 def numeric_profile(column: pa.ChunkedArray) -> dict[str, Any]:
-    present = pc.drop_null(column) if column.null_count else column
-    if len(present) > SAMPLE_LIMIT:  # gather the sample rather than copy the whole column
-        present = present.take(np.arange(0, len(present), -(-len(present) // SAMPLE_LIMIT)))
-    values = present.to_numpy().astype(np.float64, copy=False)
+    """drift.QUANTILES of the column's values (nulls left out), from every k-th value."""
+    chunks = _numpy_chunks(pc.drop_null(column) if column.null_count else column)
+    step = -(-sum(len(chunk) for chunk in chunks) // SAMPLE_LIMIT)
+    sample, offset = [], 0
+    for chunk in chunks:  # strided views of each chunk, keeping one stride across chunks
+        sample.append(chunk[(-offset) % step :: step])
+        offset += len(chunk)
+    values = np.sort(np.concatenate(sample).astype(np.float64)) if chunks else np.empty(0)
     if values.size == 0:
         return {"quantiles": []}
-    return {"quantiles": [rounded(float(value)) for value in np.quantile(values, drift.QUANTILES)]}
+    # Linear interpolation between order statistics, as np.quantile's default, on sorted values.
+    position = drift.QUANTILES * (values.size - 1)
+    low = np.floor(position).astype(np.int64)
+    high = np.minimum(low + 1, values.size - 1)
+    quantiles = values[low] + (values[high] - values[low]) * (position - low)
+    return {"quantiles": [rounded(float(value)) for value in quantiles]}
+
+
+def _numpy_chunks(column: pa.ChunkedArray) -> list[np.ndarray]:
+    """Zero-copy numpy views of a null-free numeric column's chunks: no concatenated copy."""
+    return [chunk.to_numpy() for chunk in column.chunks if len(chunk)]
 
 
 def categorical_profile(column: pa.ChunkedArray) -> dict[str, Any]:
@@ -244,8 +258,8 @@ def _extremes(values: pa.ChunkedArray | pa.Array) -> tuple[Any, Any]:
     """numpy's min/max where there are no nulls: a third of pc.min_max's time on a million doubles."""
     kind = values.type
     if values.null_count == 0 and len(values) and (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
-        array = values.to_numpy()
-        return array.min().item(), array.max().item()
+        chunks = _numpy_chunks(values) if isinstance(values, pa.ChunkedArray) else [values.to_numpy()]
+        return min(chunk.min() for chunk in chunks).item(), max(chunk.max() for chunk in chunks).item()
     extremes = pc.min_max(values).as_py()
     return extremes["min"], extremes["max"]
 

@@ -2,7 +2,9 @@
 
 Target (issue 15): gates add at most 10% to analyze. "Without" is the same analyze.py with
 its `quality=` argument and import removed, so the gates' import cost is counted too. Both
-run as fresh processes, interleaved, so machine noise hits them alike; medians are compared.
+run as fresh processes, interleaved. On a shared machine single runs vary 3x, so the figure
+judged is the ratio of the fastest runs (timeit's rule: the minimum is the code's cost, the
+rest is other load); the median of the per-round ratios is printed beside it.
 Usage: python tests/benchmarks/bench_quality_gates.py [--rounds N] [--rows N]
 """
 
@@ -60,9 +62,11 @@ def main() -> int:
         for _ in range(args.rounds):
             gated.append(timed("scripts/analyze.py", pipeline))
             baseline.append(timed("scripts/analyze_without_gates.py", pipeline))
-    ratio = statistics.median(gated) / statistics.median(baseline)
+    ratio = min(gated) / min(baseline)
+    paired = statistics.median(g / b for g, b in zip(gated, baseline, strict=True))
     report(f"analyze, gates ({args.rows:,} rows)", gated)
     report("analyze, no gates", baseline)
+    print(f"fastest runs {min(gated):.3f} s vs {min(baseline):.3f} s; median paired ratio {paired:.3f}x")
     print(f"ratio {ratio:.3f}x (target <= {TARGET}x): {'ok' if ratio <= TARGET else 'MISSED'}")
     return 0 if ratio <= TARGET else 1
 
