@@ -61,11 +61,21 @@ def run(
     ] = None,
     bump: BumpOption = None,
     no_push: NoGitPushOption = False,
+    accept: Annotated[
+        str | None,
+        typer.Option(
+            "--accept",
+            help="Tag even if quality checks fail; the reason goes into the tag.",
+            metavar="REASON",
+        ),
+    ] = None,
     as_json: JsonOption = False,
     repo: RepoOption = None,
 ) -> None:
-    """Reproduce a dataset and, if its outs changed, push them and tag a new version."""
-    with _errors_as_one_line(), _stdout_reserved_for_json(as_json) as out:
+    """Reproduce a dataset and, if its outs changed and its quality gates pass, push and tag a new version.
+
+    Exit code 3: a quality check failed, nothing was pushed or tagged."""
+    with _errors_as_one_line(), _stdout_reserved_for_json(as_json) as out, _gate_report(as_json, out):
         from data_registry import runner
 
         request = runner.RunRequest(
@@ -75,6 +85,7 @@ def run(
             overrides=overrides or [],
             bump=_checked_bump(bump),
             git_push=not no_push,
+            accept=_checked_reason(accept),
         )
         _print_summary(runner.run(_root(repo), request, progress=_progress), as_json, out)
 
@@ -115,6 +126,25 @@ def _checked_bump(bump: str | None) -> Part | None:
     if bump is not None and bump not in PARTS:
         raise UsageError(f"--bump must be one of {', '.join(PARTS)}, not {bump!r}")
     return bump
+
+
+def _checked_reason(reason: str | None) -> str | None:
+    if reason is not None and not reason.strip():
+        raise UsageError('--accept needs a reason, e.g. --accept "upstream relabelled class 3, reviewed"')
+    return " ".join(reason.split()) if reason is not None else None
+
+
+@contextlib.contextmanager
+def _gate_report(as_json: bool, out: TextIO) -> Iterator[None]:
+    """With --json, a blocked version still reports each check on stdout for CI."""
+    from data_registry.errors import GateFailed
+
+    try:
+        yield
+    except GateFailed as error:
+        if as_json:
+            print(json.dumps({"status": "blocked", "gates": error.report}, sort_keys=True), file=out)
+        raise
 
 
 def _progress(message: str) -> None:
@@ -280,6 +310,7 @@ def show(
     """A version's dataset card and metadata; for a collection: files, size, formats, changes."""
     with _errors_as_one_line():
         from data_registry.client import card, collection, locate, metadata, render
+        from data_registry.client.checks import checks
 
         name = _collection(dataset)
         if name:
@@ -289,10 +320,11 @@ def show(
         registry = locate(repo)
         document = metadata(dataset, version, registry)
         text = card(dataset, document["version"], registry)
+        found = checks(dataset, document, registry)
         print(
-            json.dumps({"card": text, "metadata": document}, indent=2)
+            json.dumps({"card": text, "metadata": document, "checks": found}, indent=2)
             if as_json
-            else render.shown(text, document)
+            else render.shown(text, document, found)
         )
 
 

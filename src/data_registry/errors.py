@@ -141,3 +141,23 @@ class RegistryUnreachable(RegistryError):
 
 class StaleStageDeps(RegistryError):
     hint = "run `data-registry deps --write` and commit the dvc.yaml files it changed"
+
+
+class ExpectationsError(UsageError):
+    hint = "fix pipelines/<dataset>/expectations.yaml (see the README's quality gates section) and rerun"
+
+
+class GateFailed(RegistryError):
+    """Checks failed: nothing was pushed or tagged. Its own exit code, so CI can tell a blocked
+    version from a broken run; the failed checks follow the error line, one per line."""
+
+    exit_code = 3
+    hint = 'fix the data or its expectations.yaml, or publish anyway with --accept "reason"'
+
+    def __init__(self, message: str, lines: list[str], report: dict | None = None) -> None:
+        super().__init__(message)
+        self.lines = lines
+        self.report = report or {}
+
+    def one_line(self) -> str:
+        return "\n".join([super().one_line(), *(f"  {line}" for line in self.lines)])

@@ -22,7 +22,8 @@ REQUIRED = {
     "splits": dict,
     "metrics": dict,
 }
-OPTIONAL = {"upstream": dict, "model": dict, "prompt": dict}
+# quality: expectation results, drift thresholds and distribution summaries (data_registry.quality).
+OPTIONAL = {"upstream": dict, "model": dict, "prompt": dict, "quality": dict}
 # Written beside metadata.json and declared as the DVC metric: DVC cannot parse the lists
 # and text of the lineage file, so `dvc metrics diff` reads the numbers from here.
 METRICS_FILE = "metrics.json"

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from data_registry import dvc as dvc_ops
-from data_registry import versions
+from data_registry import gates, versions
 from data_registry.errors import LockBusy
 from data_registry.git import Git
 from data_registry.summary import Summary
@@ -169,6 +169,7 @@ def tag_message(summary: Summary) -> str:
         f"environment: {summary.environment or 'embedded defaults'}",
         f"created: {time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())}",
         *(f"param {key}: {old} -> {new}" for key, (old, new) in summary.params_changes.items()),
+        *gates.tag_lines(summary.gates),
         *(f"out: {path} {digest}" for path, digest in sorted(summary.outs.items())),
     ]
     return "\n".join(lines)

@@ -23,10 +23,10 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from data_registry import datasets, lockfile, metadata, params, release, settings, versions
+from data_registry import datasets, gates, lockfile, metadata, params, release, settings, versions
 from data_registry import dvc as dvc_ops
 from data_registry.datasets import Dataset
-from data_registry.errors import DirtyTree, PublishFailed
+from data_registry.errors import DirtyTree, GateFailed, PublishFailed
 from data_registry.git import Git
 from data_registry.summary import Summary, key_metrics
 
@@ -45,6 +45,7 @@ class RunRequest:
     bump: versions.Part | None = None
     git_push: bool = True
     lock_timeout: float = 3600.0
+    accept: str | None = None  # publish despite failed quality checks, for this reason
 
 
 def run(root: Path, request: RunRequest, progress: Progress = lambda _message: None) -> Summary:
@@ -115,9 +116,12 @@ def _version(
         return summary
 
     previous_metadata = _at_tag(git, latest_tag, dataset.metadata_file, dataset)
+    previous_document = json.loads(previous_metadata) if previous_metadata else None
+    report = gates.check(dataset.name, previous_document, document, request.accept, latest_tag)
+    summary.gates, summary.accepted = report.to_dict(), report.accepted
     bump = versions.decide_bump(
         change,
-        json.loads(previous_metadata).get("schema") if previous_metadata else None,
+        previous_document.get("schema") if previous_document else None,
         document["schema"],
         request.bump,
     )
@@ -189,14 +193,23 @@ def restore_on_failure(dataset: Dataset) -> Iterator[release.Snapshot]:
     snapshot = release.Snapshot.of(
         dataset.params_file,
         dataset.lock_file,
+        *_described_data(dataset),
         new_folders=[] if dataset.data_dir.exists() else [dataset.data_dir],
     )
     try:
         yield snapshot
-    except BaseException:
-        if not snapshot.committed and _params_changed(snapshot):
+    except BaseException as error:
+        # A blocked version leaves the tree as it was, like one whose -S changed params.
+        if not snapshot.committed and (_params_changed(snapshot) or isinstance(error, GateFailed)):
             snapshot.restore()
         raise
+
+
+def _described_data(dataset: Dataset) -> list[Path]:
+    """metadata.json, metrics.json and plots data: a blocked version puts them back too."""
+    folder = dataset.data_dir / "plots"
+    plots = sorted(path for path in folder.iterdir() if path.is_file()) if folder.is_dir() else []
+    return [dataset.metadata_file, dataset.data_dir / metadata.METRICS_FILE, *plots]
 
 
 def _params_changed(snapshot: release.Snapshot) -> bool:

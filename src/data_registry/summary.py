@@ -32,6 +32,8 @@ class Summary:
     params_changes: dict[str, list[Any]] = field(default_factory=dict)
     outs: dict[str, str] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
+    gates: dict[str, Any] | None = None  # gates.GateReport.to_dict(): every check, and any --accept reason
+    accepted: str | None = None
     duration_s: float = 0.0
 
     @property
@@ -74,8 +76,27 @@ def render(summary: Summary, console: Console) -> None:
         *((f"param {key}", f"{old} -> {new}") for key, (old, new) in summary.params_changes.items()),
         *((f"out {path}", digest) for path, digest in summary.outs.items()),
         *((f"metric {name}", value) for name, value in summary.metrics.items()),
+        *_gate_rows(summary),
         ("took", f"{summary.duration_s:.2f} s"),
     ]
     width = max(len(name) for name, _ in rows)
     for name, value in rows:
         console.print(f"  {name:<{width}}  {value}", highlight=False, soft_wrap=True)
+
+
+def _gate_rows(summary: Summary) -> list[tuple[str, Any]]:
+    """The gate count, and each failed check when a person accepted them."""
+    if not summary.gates:
+        return []
+    checks = summary.gates["checks"]
+    failed = [check for check in checks if not check["passed"]]
+    rows: list[tuple[str, Any]] = [
+        ("quality gates", f"{len(checks) - len(failed)} passed, {len(failed)} failed")
+    ]
+    if summary.accepted:
+        rows.append(("accepted", summary.accepted))
+        rows += [
+            (f"failed {check['check']}", f"{check['observed']} (allowed {check['allowed']})")
+            for check in failed
+        ]
+    return rows

@@ -16,6 +16,9 @@ WINE_HEADER = (
     '"fixed acidity";"volatile acidity";"citric acid";"residual sugar";"chlorides";'
     '"free sulfur dioxide";"total sulfur dioxide";"density";"pH";"sulphates";"alcohol";"quality"'
 )
+# Per-measurement ranges inside those of the real UCI files, so the pipeline's expectations hold.
+WINE_LOW = np.array([4.6, 0.12, 0.0, 0.9, 0.012, 1, 6, 0.99, 2.9, 0.33, 8.4])
+WINE_HIGH = np.array([15.0, 1.5, 1.0, 60.0, 0.6, 70, 400, 1.03, 4.0, 1.9, 14.5])
 EMOTION_CLASSES = ["sadness", "joy", "love", "anger", "fear", "surprise"]
 
 
@@ -28,7 +31,7 @@ def write_wine_csv(path: Path, n_rows: int, seed: int, duplicates: int = 0) -> s
     rng = np.random.default_rng(seed)
     lines = [WINE_HEADER]
     for _ in range(n_rows - duplicates):
-        values = rng.uniform(0, 10, size=11).round(3)
+        values = rng.uniform(WINE_LOW, WINE_HIGH).round(3)
         free_sulfur = int(rng.integers(1, 70))  # whole numbers in the real files too
         quality = int(rng.choice([3, 4, 5, 6, 7, 8], p=[0.05, 0.1, 0.35, 0.3, 0.15, 0.05]))
         fields = [f"{v:g}" for v in values[:5]] + [str(free_sulfur)] + [f"{v:g}" for v in values[6:]]

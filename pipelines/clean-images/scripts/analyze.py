@@ -9,7 +9,17 @@ from typing import Any
 
 import pyarrow as pa
 
-from data_registry import collections, datasets, image_checks, metadata, params, parquet, profile, stage
+from data_registry import (
+    collections,
+    datasets,
+    image_checks,
+    metadata,
+    params,
+    parquet,
+    profile,
+    quality,
+    stage,
+)
 
 DATASET = "clean-images"
 SPLIT = "images"
@@ -24,6 +34,17 @@ def main() -> None:
         sorted(Counter(image_checks.reason_kind(item["reason"]) for item in report["removed"]).items())
     )
     tags = {collections.parse_tag(tag)[0]: tag for tag in config["collections"]}
+    table = parquet.read(files[SPLIT])
+    metrics = {
+        SPLIT: image_metrics(table, list(tags)),
+        "remove_corrupted": {
+            "checked": report["checked"],
+            "kept": report["kept"],
+            "removed": len(report["removed"]),
+            "removed_by_reason": by_reason,
+            "removed_files": report["removed"],
+        },
+    }
     document = metadata.build(
         DATASET,
         source={"registry": config["registry"] or "this repository", "collections": tags},
@@ -33,18 +54,8 @@ def main() -> None:
             "max_pixels": config["max_pixels"],
         },
         files=files,
-        metrics={
-            SPLIT: image_metrics(
-                parquet.read(files[SPLIT], ["label", "format", "width", "height"]), list(tags)
-            ),
-            "remove_corrupted": {
-                "checked": report["checked"],
-                "kept": report["kept"],
-                "removed": len(report["removed"]),
-                "removed_by_reason": by_reason,
-                "removed_files": report["removed"],
-            },
-        },
+        metrics=metrics,
+        quality=quality.evaluate(dataset.pipeline_dir, {SPLIT: table}, metrics),
         upstream={"collections": tags},
     )
     metadata.write(dataset.metadata_file, document)

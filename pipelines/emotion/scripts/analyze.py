@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from data_registry import datasets, hub, metadata, params, parquet, profile, stage, text
+from data_registry import datasets, hub, metadata, params, parquet, profile, quality, stage, text
 
 DATASET = "emotion"
 LENGTH_BINS = 20
@@ -26,6 +26,7 @@ def main() -> None:
         params={"classes": classes},
         files=files,
         metrics=metrics,
+        quality=quality.evaluate(dataset.pipeline_dir, tables, metrics),
     )
     metadata.write(dataset.metadata_file, document)
     plots = dataset.data_dir / "plots"

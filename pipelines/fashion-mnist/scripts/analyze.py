@@ -11,7 +11,9 @@ import io
 from pathlib import Path
 from typing import Any
 
-from data_registry import atomic, datasets, download, images, metadata, params, parquet, stage
+import pyarrow as pa
+
+from data_registry import atomic, datasets, download, images, metadata, params, parquet, quality, stage
 
 DATASET = "fashion-mnist"
 SPLITS = ("train", "val")
@@ -22,20 +24,21 @@ def main() -> None:
     classes = config["classes"]
     dataset = datasets.get(datasets.find_root(), DATASET)
     files = {split: dataset.data_dir / "processed" / split / f"{split}.parquet" for split in SPLITS}
-    metrics = {split: split_metrics(path, classes) for split, path in files.items()}
+    tables = {split: parquet.read(path) for split, path in files.items()}
+    metrics = {split: split_metrics(table, classes) for split, table in tables.items()}
     document = metadata.build(
         DATASET,
         source=describe_source(config["source"]),
         params={"classes": classes},
         files=files,
         metrics=metrics,
+        quality=quality.evaluate(dataset.pipeline_dir, tables, metrics),
     )
     metadata.write(dataset.metadata_file, document)
     write_class_distribution(dataset.data_dir / "plots" / "class_distribution.csv", metrics, classes)
 
 
-def split_metrics(path: Path, classes: list[str]) -> dict[str, Any]:
-    table = parquet.read(path)
+def split_metrics(table: pa.Table, classes: list[str]) -> dict[str, Any]:
     counts = images.class_counts(images.labels_from_table(table), classes)
     return {**images.pixel_stats(images.images_from_table(table)), "class_counts": counts}
 

@@ -14,6 +14,7 @@ from data_registry import (
     params,
     parquet,
     profile,
+    quality,
     retrieval,
     settings,
     stage,
@@ -34,21 +35,23 @@ def main() -> None:
     lengths = pc.utf8_length(table.column("text"))
     questions = retrieval.load_questions(dataset.pipeline_dir / "questions.yaml")
     env = settings.load(dataset.root)
+    metrics = {
+        "chunks": {
+            "documents": len(
+                set(zip(*(table.column(c).to_pylist() for c in ("repository", "path")), strict=True))
+            ),
+            "repositories": profile.distinct_counts(table.column("repository")),
+            "lengths": profile.column_stats(pa.table({"chars": lengths}), ["chars"])["chars"],
+        },
+        "retrieval": retrieval.evaluate(table, questions, spec, env.embedding_device),
+    }
     document = metadata.build(
         NAME,
         source={"dataset": values["upstream"]["dataset"], "licence": "as the upstream documents"},
         params={key: value for key, value in values.items() if key != "publish"},
         files={"chunks": path},
-        metrics={
-            "chunks": {
-                "documents": len(
-                    set(zip(*(table.column(c).to_pylist() for c in ("repository", "path")), strict=True))
-                ),
-                "repositories": profile.distinct_counts(table.column("repository")),
-                "lengths": profile.column_stats(pa.table({"chars": lengths}), ["chars"])["chars"],
-            },
-            "retrieval": retrieval.evaluate(table, questions, spec, env.embedding_device),
-        },
+        metrics=metrics,
+        quality=quality.evaluate(dataset.pipeline_dir, {"chunks": table}, metrics),
         upstream=upstream.read_record(dataset.data_dir / "raw"),
         model=spec.describe(table.schema.field("embedding").type.list_size),
     )

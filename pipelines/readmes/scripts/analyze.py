@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_registry import datasets, markdown_docs, metadata, params, parquet, profile, stage
+from data_registry import datasets, markdown_docs, metadata, params, parquet, profile, quality, stage
 
 NAME = "readmes"
 
@@ -21,17 +21,19 @@ def main() -> None:
     source = {key: value for key, value in values["source"].items() if value not in ("", None, [])}
     source["licence"] = "per repository: see each repository's LICENSE"
     source["files"] = markdown_docs.manifest(markdown_docs.read_raw(dataset.data_dir / "raw"))
+    metrics = {
+        "documents": {
+            "repositories": profile.distinct_counts(table.column("repository")),
+            "lengths": profile.column_stats(lengths, ["chars"])["chars"],
+        }
+    }
     document = metadata.build(
         NAME,
         source=source,
         params=values,
         files={"documents": path},
-        metrics={
-            "documents": {
-                "repositories": profile.distinct_counts(table.column("repository")),
-                "lengths": profile.column_stats(lengths, ["chars"])["chars"],
-            }
-        },
+        metrics=metrics,
+        quality=quality.evaluate(dataset.pipeline_dir, {"documents": table}, metrics),
     )
     metadata.write(dataset.metadata_file, document)
 

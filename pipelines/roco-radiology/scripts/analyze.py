@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_registry import datasets, hub, metadata, params, parquet, profile, stage, text, vlm
+from data_registry import datasets, hub, metadata, params, parquet, profile, quality, stage, text, vlm
 
 DATASET = "roco-radiology"
 SPLITS = ("train", "val", "test")
@@ -33,6 +33,7 @@ def main() -> None:
         },
         files=files,
         metrics=metrics,
+        quality=quality.evaluate(dataset.pipeline_dir, tables, metrics),
         prompt=json.loads((dataset.data_dir / "prompt.json").read_text()),
     )
     metadata.write(dataset.metadata_file, document)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from data_registry import datasets, metadata, params, parquet, profile, stage
+from data_registry import datasets, metadata, params, parquet, profile, quality, stage
 
 NAME = "synthetic-tabular"
 SOURCE = {"generator": "numpy.random.default_rng", "licence": "CC0-1.0"}
@@ -28,12 +28,14 @@ def main() -> None:
     files = {split: dataset.data_dir / "processed" / split / f"{split}.parquet" for split in ("train", "val")}
     tables = {split: parquet.read(path) for split, path in files.items()}
     class_names = parquet.schema_metadata(tables["train"].schema)["class_names"]
+    metrics = {split: split_metrics(table, class_names) for split, table in tables.items()}
     document = metadata.build(
         NAME,
         source=SOURCE,
         params=params.load(dataset.pipeline_dir),
         files=files,
-        metrics={split: split_metrics(table, class_names) for split, table in tables.items()},
+        metrics=metrics,
+        quality=quality.evaluate(dataset.pipeline_dir, tables, metrics),
     )
     metadata.write(dataset.metadata_file, document)
     everything = pa.concat_tables(tables.values())

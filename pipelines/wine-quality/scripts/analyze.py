@@ -9,7 +9,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_registry import datasets, download, metadata, params, parquet, profile, stage
+from data_registry import datasets, download, metadata, params, parquet, profile, quality, stage
 
 DATASET = "wine-quality"
 SPLITS = ("train", "val")
@@ -30,6 +30,7 @@ def main() -> None:
         params={"split": config["split"]},
         files=files,
         metrics=metrics,
+        quality=quality.evaluate(dataset.pipeline_dir, tables, metrics),
     )
     metadata.write(dataset.metadata_file, document)
     profile.write_csv(

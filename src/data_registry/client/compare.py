@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from data_registry.client.api import Repo, metadata, outs
+from data_registry.client.checks import compared
 from data_registry.client.location import locate
 
 
@@ -27,6 +28,8 @@ def diff(dataset: str, old: str, new: str, repo: Repo = None) -> dict[str, Any]:
         "rows": changed(before["splits"], after["splits"]),
         "metrics": changed(flatten(before["metrics"]), flatten(after["metrics"])),
         "outs": changed(outs(dataset, old, registry), outs(dataset, new, registry)),
+        # the newer version's expectations, and its drift from the older one, by its thresholds
+        "checks": compared(before, after),
     }
 
 

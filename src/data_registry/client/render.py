@@ -34,7 +34,7 @@ def human_size(size: int | None) -> str:
     return f"{value:.1f} TB"
 
 
-def shown(card: str, document: dict[str, Any]) -> str:
+def shown(card: str, document: dict[str, Any], checks: list[dict[str, Any]] | None = None) -> str:
     facts = [
         f"version: {document['version']}  tag: {document['tag']}  registry: {document['registry']}",
         "rows: " + ", ".join(f"{split} {rows}" for split, rows in document["splits"].items()),
@@ -44,6 +44,7 @@ def shown(card: str, document: dict[str, Any]) -> str:
         ),
         "params: " + json.dumps(document["params"], sort_keys=True),
         "metrics: " + json.dumps(document["metrics"], sort_keys=True),
+        *check_lines(checks or []),
     ]
     return card.rstrip() + "\n\n---\n" + "\n".join(facts)
 
@@ -79,6 +80,21 @@ def _change_counts(changes: dict[str, Any]) -> str:
     return ", ".join(f"{len(changes[kind])} {kind}" for kind in ("added", "removed", "changed"))
 
 
+def check_lines(checks: list[dict[str, Any]]) -> list[str]:
+    """A count, then one line per check: `passed rows train: observed 4000, allowed >= 400`."""
+    if not checks:
+        return []
+    failed = sum(not check["passed"] for check in checks)
+    return [
+        f"quality checks: {len(checks) - failed} passed, {failed} failed",
+        *(
+            f"  {'passed' if check['passed'] else 'FAILED'} {check['check']}: "
+            f"observed {check['observed']}, allowed {check['allowed']}"
+            for check in checks
+        ),
+    ]
+
+
 def differences(report: dict[str, Any]) -> str:
     lines = [f"{report['dataset']}: {report['old']} → {report['new']}"]
     for section in ("params", "schema", "rows", "metrics", "outs"):
@@ -87,7 +103,7 @@ def differences(report: dict[str, Any]) -> str:
             lines.append(f"{section:<8} {key}: {entry['old']} → {entry['new']}{change}")
     if len(lines) == 1:
         lines.append("no differences")
-    return "\n".join(lines)
+    return "\n".join([*lines, *check_lines(report.get("checks") or [])])
 
 
 def _or_dash(value: Any) -> str:
