@@ -59,10 +59,8 @@ def test_check_names_the_stage_and_module_of_a_missing_or_extra_dep_and_write_re
     ]
     assert err.startswith("error: 2 shared-code deps differ") and "deps --write" in err
 
-    with pytest.raises(SystemExit) as write:
-        cli.main(["deps", "--write", "--repo", str(fashion_mnist_copy)])
+    cli.main(["deps", "--write", "--repo", str(fashion_mnist_copy)])  # success returns, exit 0
 
-    assert write.value.code == 0
     assert dvc_yaml.read_text() == original  # comments, order of other deps, layout: all kept
     assert capsys.readouterr().out == "wrote pipelines/fashion-mnist/dvc.yaml\n"
 
