@@ -20,6 +20,7 @@ from data_registry.errors import RegistryError, UsageError
 from data_registry.stage import fail
 
 if TYPE_CHECKING:
+    from data_registry.pin import PinResult
     from data_registry.summary import Summary
     from data_registry.versions import Part
 
@@ -146,6 +147,52 @@ def list_datasets(
         else:
             for dataset in found:
                 print(f"{dataset.name}\t{','.join(dataset.labels)}")
+
+
+@app.command()
+def pin(
+    dataset: Annotated[str | None, typer.Argument(help="Pipeline folder name, e.g. wine-quality.")] = None,
+    all_datasets: Annotated[
+        bool, typer.Option("--all", help="Every pipeline with a pinnable source.")
+    ] = False,
+    update: Annotated[
+        bool, typer.Option("--update", help="Replace existing pins with current values.")
+    ] = False,
+    revision: Annotated[
+        str | None, typer.Option("--revision", help="Hub branch or tag to pin (default: main).")
+    ] = None,
+    env: EnvNameOption = None,
+    as_json: JsonOption = False,
+    repo: RepoOption = None,
+) -> None:
+    """Write a source's commit sha and file sha256 values into params.yaml, comments kept."""
+    with _errors_as_one_line():
+        from data_registry import datasets, settings
+        from data_registry import pin as pinning
+
+        if (dataset is None) == (not all_datasets):
+            raise UsageError("give a dataset name or --all")
+        root = _root(repo)
+        env_settings = settings.export_environment(root, env)
+        chosen = datasets.discover(root) if all_datasets else [datasets.get(root, dataset or "")]
+        results = [pinning.pin(d, env_settings, update=update, ref=revision) for d in chosen]
+        if as_json:
+            print(json.dumps([result.to_dict() for result in results], indent=2))
+        for result in [] if as_json else results:
+            _print_pinned(result)
+
+
+def _print_pinned(result: PinResult) -> None:
+    if result.kind == "none":
+        print(f"{result.dataset}: no source to pin")
+        return
+    for key, (old, new) in result.changed.items():
+        print(f"{result.dataset}: {key} {old or '(unset)'} -> {new}")
+    if not result.changed:
+        kept = f" (kept {len(result.kept)} existing pins; --update replaces them)" if result.kept else ""
+        print(f"{result.dataset}: already pinned{kept}")
+    elif result.kept:
+        print(f"{result.dataset}: kept {len(result.kept)} existing pins (--update replaces them)")
 
 
 @app.command()
