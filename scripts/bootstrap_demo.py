@@ -29,8 +29,8 @@ QUESTION = "How are corrupted images removed from an image collection?"
 COLLECTION = "demo-images"
 # Per dataset, the metrics (dotted paths in metadata.json) the closing table shows.
 KEY_METRICS = {
-    "synthetic-tabular": ["metrics.train.target.mean"],
-    "readmes": ["metrics.documents"],
+    "synthetic-tabular": ["metrics.train.positive_fraction"],
+    "readmes": ["metrics.documents.lengths.mean"],
     "readmes-embeddings": ["metrics.retrieval.hit_at_5", "metrics.retrieval.mrr"],
     "clean-images": ["metrics.remove_corrupted.kept", "metrics.remove_corrupted.removed"],
 }
@@ -143,11 +143,11 @@ def print_table(made: list[dict[str, Any]]) -> None:
 
     table = Table(title="Versions in this registry", title_justify="left")
     for column in ("version", "status", "rows", "key metrics"):
-        table.add_column(column)
+        table.add_column(column, no_wrap=column != "key metrics")
     for summary in made:
         rows, metrics = facts(summary["dataset"])
         table.add_row(summary["tag"], "created" if summary["changed"] else "unchanged", rows, metrics)
-    Console().print(table)
+    Console(width=max(100, Console().width)).print(table)
 
 
 def facts(dataset: str) -> tuple[str, str]:
@@ -155,7 +155,7 @@ def facts(dataset: str) -> tuple[str, str]:
     if not path.is_file():
         return "-", "-"
     document = json.loads(path.read_text())
-    rows = str(sum(document.get("splits", {}).values()))
+    rows = ", ".join(f"{split} {count}" for split, count in document.get("splits", {}).items())
     shown = []
     for dotted in KEY_METRICS.get(dataset, []):
         value: Any = document
