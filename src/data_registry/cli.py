@@ -44,6 +44,22 @@ BumpOption = Annotated[
 NoGitPushOption = Annotated[bool, typer.Option("--no-push", help="Do not push the commit and tag to git.")]
 
 
+@app.callback()
+def _options(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "-v",
+            "--verbose",
+            help="Show library output (Ray, model loading, warnings) instead of logging it.",
+        ),
+    ] = False,
+) -> None:
+    """Versioned datasets: DVC pipelines, immutable git tags, object-store outs."""
+    if verbose:  # exported: pipeline stages run as child processes
+        os.environ["DATA_REGISTRY_VERBOSE"] = "1"
+
+
 def _root(repo: Path | None) -> Path:
     from data_registry.datasets import find_root
 
@@ -430,10 +446,12 @@ def search(
     with _errors_as_one_line():
         from dataclasses import asdict
 
-        from data_registry import settings
+        from data_registry import quiet, settings
         from data_registry.search import search as run_search
 
-        hits = run_search(settings.export_environment(_root(repo), env), query, k, table)
+        found = settings.export_environment(_root(repo), env)
+        quiet.silence_libraries(found.verbose)
+        hits = run_search(found, query, k, table)
         if as_json:
             print(json.dumps([asdict(hit) for hit in hits], indent=2))
         for hit in [] if as_json else hits:
