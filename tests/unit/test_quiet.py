@@ -30,3 +30,11 @@ def test_verbose_leaves_the_terminal_alone(tmp_path: Path, capfd) -> None:
         os.write(2, b"shown\n")
     assert capfd.readouterr().err == "shown\n"
     assert not quiet.log_path(env, "ray").exists()
+
+
+def test_no_runtime_dir_warning_when_the_embedded_postgres_is_imported() -> None:
+    code = "from data_registry import quiet; quiet.silence_libraries(); import pgserver"
+    env = {key: value for key, value in os.environ.items() if key != "XDG_RUNTIME_DIR"}
+    env.update(PYTHONWARNINGS="default")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert "XDG_RUNTIME_DIR" not in done.stderr
