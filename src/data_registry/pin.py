@@ -16,6 +16,8 @@ silently moving it would make the next run a different dataset.
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -163,8 +165,16 @@ def _hub_call(call: Any, repo: str, ref: str, endpoint: str | None) -> Any:
     except HfHubHTTPError as error:
         status = error.response.status_code if error.response is not None else "?"
         raise DownloadError(f"the hub API answered HTTP {status} for {repo} at {ref!r}") from error
-    except OSError as error:  # connection refused, DNS, TLS: httpx errors are OSErrors here
+    except _transport_errors() as error:  # connection refused, DNS, TLS, timeouts
         raise DownloadError(f"cannot reach the hub for {repo}: {type(error).__name__}") from error
+
+
+def _transport_errors() -> tuple[type[Exception], ...]:
+    """The hub client's connection errors: huggingface_hub 2.x speaks httpx2, 1.x httpx."""
+    for module in ("httpx2", "httpx"):
+        with contextlib.suppress(ImportError):
+            return (importlib.import_module(module).TransportError, OSError)
+    return (OSError,)
 
 
 def _http_pins(

@@ -110,6 +110,15 @@ def test_pin_refuses_unknown_revision_or_path_in_one_line(
     assert (registry / "pipelines" / "emotion" / "params.yaml").read_bytes() == before
 
 
+def test_pin_with_an_unreachable_hub_fails_in_one_line(registry: Path) -> None:
+    before = (registry / "pipelines" / "emotion" / "params.yaml").read_bytes()
+    result = pin(registry, "emotion", HF_ENDPOINT="http://127.0.0.1:9")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: cannot reach the hub for dair-ai/emotion: ConnectError")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (registry / "pipelines" / "emotion" / "params.yaml").read_bytes() == before
+
+
 def test_pin_hashes_plain_http_files_through_the_mirror_and_lists_the_rest(
     registry: Path, tmp_path: Path
 ) -> None:
