@@ -27,7 +27,7 @@ from typing import Any
 from data_registry import params
 from data_registry.datasets import Dataset
 from data_registry.download import fetch, resolve_url
-from data_registry.errors import DownloadError, ParamsError
+from data_registry.errors import DownloadError, ParamsError, UsageError
 from data_registry.hub import COMMIT_SHA, PUBLIC_ENDPOINT, revision_base
 from data_registry.settings import Settings
 
@@ -86,7 +86,12 @@ def _hub_pins(
 ) -> dict[str, tuple[Any, Any]]:
     repo, current = str(source["repo"]), source.get("revision")
     pinned = isinstance(current, str) and COMMIT_SHA.fullmatch(current) is not None
-    if pinned and not update and ref is None:
+    if pinned and not update:
+        if ref is not None:
+            raise UsageError(
+                f"source.revision is pinned already ({str(current)[:12]})",
+                "add --update to move it to --revision",
+            )
         revision = str(current)
         result.kept.append("source.revision")
     else:

@@ -76,6 +76,10 @@ def test_pin_writes_commit_and_sha256_then_run_accepts_them(registry: Path, tmp_
         assert kept.returncode == 0, kept.stderr
         assert "emotion: already pinned (kept 4 existing pins; --update replaces them)" in kept.stdout
         assert params_file.read_bytes() == before
+        moving = pin(registry, "emotion", "--revision", "main", HF_ENDPOINT=endpoint)
+        assert moving.returncode == 2
+        assert moving.stderr.startswith("error: source.revision is pinned already (111111111111)")
+        assert params_file.read_bytes() == before
 
         updated = pin(registry, "emotion", "--update", HF_ENDPOINT=endpoint)
         assert updated.returncode == 0, updated.stderr
