@@ -17,6 +17,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -46,14 +47,20 @@ def main() -> int:
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text("")
     made: list[dict[str, Any]] = []
+    started = time.perf_counter()
     try:
         made.append(version(log, "synthetic-tabular"))
         made.append(version(log, "readmes", *(arg for item in README_SOURCE for arg in ("-S", item))))
         made.append(version(log, "readmes-embeddings"))
         ask(log, QUESTION)
         images = write_demo_images(home / "demo" / COLLECTION)
+        started = time.perf_counter()
         collection = cli_json(log, "add-collection", COLLECTION, str(images), "--no-push")
-        report(collection, f"{COLLECTION} ({len(list(images.rglob('*.*')))} generated files, one truncated)")
+        files = len(list(images.rglob("*.*")))
+        report(
+            collection,
+            f"{COLLECTION}: {files} generated files, one truncated ({time.perf_counter() - started:.1f} s)",
+        )
         made.append(collection)
         made.append(version(log, "clean-images", "-S", f"collections=[{collection['tag']}]"))
         print_removed()
@@ -61,13 +68,14 @@ def main() -> int:
         print(f"error: {failure} (the tools' output is in {log})", file=sys.stderr)
         return 1
     print_table(made)
-    print(f"(tool output: {log})")
+    print(f"demo took {time.perf_counter() - started:.0f} s; the tools' output is in {log}")
     return 0
 
 
 def version(log: Path, dataset: str, *args: str) -> dict[str, Any]:
+    started = time.perf_counter()
     summary = cli_json(log, "run", dataset, "--no-push", *args)
-    report(summary, dataset)
+    report(summary, f"{dataset} ({time.perf_counter() - started:.1f} s)")
     return summary
 
 
@@ -97,6 +105,7 @@ def report(summary: dict[str, Any], what: str) -> None:
 
 
 def ask(log: Path, question: str) -> None:
+    started = time.perf_counter()
     with log.open("a") as sink:
         done = subprocess.run(
             [*CLI, "search", question, "--k", "1", "--json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=sink
@@ -105,7 +114,7 @@ def ask(log: Path, question: str) -> None:
         raise StepFailed(f"data-registry search failed: {last_error_line(log)}")
     hit = json.loads(done.stdout)[0]
     excerpt = " ".join(hit["text"].split())[:110]
-    print(f'search     "{question}"')
+    print(f'search     "{question}" ({time.perf_counter() - started:.1f} s)')
     print(f"           -> {hit['score']:.3f}  {hit['repository']}/{hit['path']}: {excerpt}…", flush=True)
 
 
