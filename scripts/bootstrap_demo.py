@@ -47,7 +47,7 @@ def main() -> int:
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text("")
     made: list[dict[str, Any]] = []
-    started = time.perf_counter()
+    began = time.perf_counter()
     try:
         made.append(version(log, "synthetic-tabular"))
         made.append(version(log, "readmes", *(arg for item in README_SOURCE for arg in ("-S", item))))
@@ -68,7 +68,7 @@ def main() -> int:
         print(f"error: {failure} (the tools' output is in {log})", file=sys.stderr)
         return 1
     print_table(made)
-    print(f"demo took {time.perf_counter() - started:.0f} s; the tools' output is in {log}")
+    print(f"demo took {time.perf_counter() - began:.0f} s; the tools' output is in {log}")
     return 0
 
 
