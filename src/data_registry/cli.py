@@ -190,25 +190,40 @@ def pin(
             raise UsageError("give a dataset name or --all")
         root = _root(repo)
         env_settings = settings.export_environment(root, env)
-        chosen = datasets.discover(root) if all_datasets else [datasets.get(root, dataset or "")]
-        results = [pinning.pin(d, env_settings, update=update, ref=revision) for d in chosen]
+        if not all_datasets:
+            result = pinning.pin(datasets.get(root, dataset or ""), env_settings, update=update, ref=revision)
+            print(json.dumps([result.to_dict()], indent=2) if as_json else _pinned(result))
+            return
+        # --all: one dataset's failure (a hub down, a moved file) does not stop the others.
+        results, failures = [], []
+        for found in datasets.discover(root):
+            try:
+                results.append(pinning.pin(found, env_settings, update=update, ref=revision))
+            except RegistryError as error:
+                failures.append(error)
+                stderr.print(f"error: {found.name}: {error.one_line()}", highlight=False, soft_wrap=True)
+                continue
+            if not as_json:
+                print(_pinned(results[-1]), flush=True)
         if as_json:
             print(json.dumps([result.to_dict() for result in results], indent=2))
-        for result in [] if as_json else results:
-            _print_pinned(result)
+        if failures:
+            raise typer.Exit(failures[0].exit_code)
 
 
-def _print_pinned(result: PinResult) -> None:
+def _pinned(result: PinResult) -> str:
+    """What `pin` did to one dataset, a line per changed key."""
     if result.kind == "none":
-        print(f"{result.dataset}: no source to pin")
-        return
-    for key, (old, new) in result.changed.items():
-        print(f"{result.dataset}: {key} {old or '(unset)'} -> {new}")
+        return f"{result.dataset}: no source to pin"
+    lines = [
+        f"{result.dataset}: {key} {old or '(unset)'} -> {new}" for key, (old, new) in result.changed.items()
+    ]
     if not result.changed:
         kept = f" (kept {len(result.kept)} existing pins; --update replaces them)" if result.kept else ""
-        print(f"{result.dataset}: already pinned{kept}")
+        lines.append(f"{result.dataset}: already pinned{kept}")
     elif result.kept:
-        print(f"{result.dataset}: kept {len(result.kept)} existing pins (--update replaces them)")
+        lines.append(f"{result.dataset}: kept {len(result.kept)} existing pins (--update replaces them)")
+    return "\n".join(lines)
 
 
 @app.command()
