@@ -218,7 +218,9 @@ def _pinned(result: PinResult) -> str:
     lines = [
         f"{result.dataset}: {key} {old or '(unset)'} -> {new}" for key, (old, new) in result.changed.items()
     ]
-    if not result.changed:
+    if not result.changed and result.kept and all(key.endswith(".md5") for key in result.kept):
+        lines.append(f"{result.dataset}: already pinned by the publisher's md5 checksums")
+    elif not result.changed:
         kept = f" (kept {len(result.kept)} existing pins; --update replaces them)" if result.kept else ""
         lines.append(f"{result.dataset}: already pinned{kept}")
     elif result.kept:

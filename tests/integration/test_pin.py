@@ -149,6 +149,6 @@ def test_pin_hashes_plain_http_files_through_the_mirror_and_lists_the_rest(
     lines = result.stdout.splitlines()
     assert f"wine-quality: source.files.red.sha256 (unset) -> {digests['red']}" in lines
     # fashion-mnist's md5 values are published and pinned: nothing to resolve.
-    assert "fashion-mnist: already pinned (kept 4 existing pins; --update replaces them)" in lines
+    assert "fashion-mnist: already pinned by the publisher's md5 checksums" in lines
     assert "synthetic-tabular: no source to pin" in lines
     assert f"emotion: source.revision (unset) -> {FIRST}" in lines
