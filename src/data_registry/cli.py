@@ -20,6 +20,7 @@ from data_registry.errors import RegistryError, UsageError
 from data_registry.stage import fail
 
 if TYPE_CHECKING:
+    from data_registry.pin import PinResult
     from data_registry.summary import Summary
     from data_registry.versions import Part
 
@@ -41,6 +42,22 @@ BumpOption = Annotated[
     str | None, typer.Option("--bump", help="Force the bump: major, minor or patch.", metavar="PART")
 ]
 NoGitPushOption = Annotated[bool, typer.Option("--no-push", help="Do not push the commit and tag to git.")]
+
+
+@app.callback()
+def _options(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "-v",
+            "--verbose",
+            help="Show library output (Ray, model loading, warnings) instead of logging it.",
+        ),
+    ] = False,
+) -> None:
+    """Versioned datasets: DVC pipelines, immutable git tags, object-store outs."""
+    if verbose:  # exported: pipeline stages run as child processes
+        os.environ["DATA_REGISTRY_VERBOSE"] = "1"
 
 
 def _root(repo: Path | None) -> Path:
@@ -176,6 +193,69 @@ def list_datasets(
         else:
             for dataset in found:
                 print(f"{dataset.name}\t{','.join(dataset.labels)}")
+
+
+@app.command()
+def pin(
+    dataset: Annotated[str | None, typer.Argument(help="Pipeline folder name, e.g. wine-quality.")] = None,
+    all_datasets: Annotated[
+        bool, typer.Option("--all", help="Every pipeline with a pinnable source.")
+    ] = False,
+    update: Annotated[
+        bool, typer.Option("--update", help="Replace existing pins with current values.")
+    ] = False,
+    revision: Annotated[
+        str | None, typer.Option("--revision", help="Hub branch or tag to pin (default: main).")
+    ] = None,
+    env: EnvNameOption = None,
+    as_json: JsonOption = False,
+    repo: RepoOption = None,
+) -> None:
+    """Write a source's commit sha and file sha256 values into params.yaml, comments kept."""
+    with _errors_as_one_line():
+        from data_registry import datasets, settings
+        from data_registry import pin as pinning
+
+        if (dataset is None) == (not all_datasets):
+            raise UsageError("give a dataset name or --all")
+        root = _root(repo)
+        env_settings = settings.export_environment(root, env)
+        if not all_datasets:
+            result = pinning.pin(datasets.get(root, dataset or ""), env_settings, update=update, ref=revision)
+            print(json.dumps([result.to_dict()], indent=2) if as_json else _pinned(result))
+            return
+        # --all: one dataset's failure (a hub down, a moved file) does not stop the others.
+        results, failures = [], []
+        for found in datasets.discover(root):
+            try:
+                results.append(pinning.pin(found, env_settings, update=update, ref=revision))
+            except RegistryError as error:
+                failures.append(error)
+                stderr.print(f"error: {found.name}: {error.one_line()}", highlight=False, soft_wrap=True)
+                continue
+            if not as_json:
+                print(_pinned(results[-1]), flush=True)
+        if as_json:
+            print(json.dumps([result.to_dict() for result in results], indent=2))
+        if failures:
+            raise typer.Exit(failures[0].exit_code)
+
+
+def _pinned(result: PinResult) -> str:
+    """What `pin` did to one dataset, a line per changed key."""
+    if result.kind == "none":
+        return f"{result.dataset}: no source to pin"
+    lines = [
+        f"{result.dataset}: {key} {old or '(unset)'} -> {new}" for key, (old, new) in result.changed.items()
+    ]
+    if not result.changed and result.kept and all(key.endswith(".md5") for key in result.kept):
+        lines.append(f"{result.dataset}: already pinned by the publisher's md5 checksums")
+    elif not result.changed:
+        kept = f" (kept {len(result.kept)} existing pins; --update replaces them)" if result.kept else ""
+        lines.append(f"{result.dataset}: already pinned{kept}")
+    elif result.kept:
+        lines.append(f"{result.dataset}: kept {len(result.kept)} existing pins (--update replaces them)")
+    return "\n".join(lines)
 
 
 @app.command()
@@ -505,10 +585,12 @@ def search(
     with _errors_as_one_line():
         from dataclasses import asdict
 
-        from data_registry import settings
+        from data_registry import quiet, settings
         from data_registry.search import search as run_search
 
-        hits = run_search(settings.export_environment(_root(repo), env), query, k, table)
+        found = settings.export_environment(_root(repo), env)
+        quiet.silence_libraries(found.verbose)
+        hits = run_search(found, query, k, table)
         if as_json:
             print(json.dumps([asdict(hit) for hit in hits], indent=2))
         for hit in [] if as_json else hits:

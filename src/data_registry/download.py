@@ -110,7 +110,7 @@ def require_pinned(files: Iterable[RemoteFile], trust_on_first_use: bool = False
     if unpinned and not trust_on_first_use:
         raise ParamsError(
             f"no checksum pinned for {', '.join(unpinned)}",
-            "set source.files.<key>.sha256 in params.yaml from a verified download, "
+            "run `data-registry pin <dataset>` to write each file's sha256 into params.yaml, "
             "or set source.trust_on_first_use: true to accept and record the first download",
         )
     for name in unpinned:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -228,7 +229,14 @@ def embed_chunks(chunks: pa.Table, spec: ModelSpec, settings: Settings) -> pa.Ta
             chunks.column("headers").to_pylist(), chunks.column("text").to_pylist(), strict=True
         )
     ]
-    with ray_session(settings):
+    from data_registry import quiet
+
+    if not settings.verbose:
+        print(
+            f"embedding {len(texts)} chunks on Ray; its output: {quiet.log_path(settings, 'ray')}",
+            file=sys.stderr,
+        )
+    with quiet.noise_to_log(settings, "ray"), ray_session(settings):
         vectors = encode_on_ray(texts, spec, settings)
     if len(texts) == 0:
         vectors = vectors.reshape(0, load_model(spec, "cpu").get_embedding_dimension() or 0)

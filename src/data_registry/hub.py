@@ -26,7 +26,7 @@ def revision_base(repo: str, revision: str, endpoint: str | None = None) -> str:
     if not isinstance(revision, str) or not COMMIT_SHA.fullmatch(revision):
         raise ParamsError(
             f"source.revision {revision!r} is not a 40-character commit sha",
-            f"pin the commit from https://huggingface.co/datasets/{repo}/commits/main in params.yaml",
+            "run `data-registry pin <dataset>` to write the hub's current commit into params.yaml",
         )
     return f"{(endpoint or PUBLIC_ENDPOINT).rstrip('/')}/datasets/{repo}/resolve/{revision}/"
 

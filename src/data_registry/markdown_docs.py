@@ -53,7 +53,8 @@ def collect(source: Mapping[str, Any], pipeline_dir: Path, settings: Settings) -
     limits = int(source.get("max_files_per_repository", 100)), int(source.get("max_file_bytes", 1_000_000))
     kind = source.get("kind")
     if kind == "local":
-        return from_folder(pipeline_dir / str(source["path"]), patterns, *limits)
+        folder = pipeline_dir / str(source["path"])
+        return from_folder(folder, patterns, *limits, repositories=list(source.get("repositories") or []))
     if kind == "github":
         client = GitHubClient(str(source["api_url"]), settings.github_token)
         return from_github(
@@ -83,14 +84,21 @@ def from_github(
     return documents
 
 
-def from_folder(folder: Path, patterns: Sequence[str], max_files: int, max_bytes: int) -> list[Document]:
-    """`<folder>/<repository>/**` with each first-level folder a repository; no commits known."""
+def from_folder(
+    folder: Path, patterns: Sequence[str], max_files: int, max_bytes: int, repositories: Sequence[str] = ()
+) -> list[Document]:
+    """`<folder>/<repository>/**` with each first-level folder a repository (only those named in
+    `repositories`, when any are: a checkout's own docs without its virtualenv or data); no
+    commits known."""
     if not folder.is_dir():
         raise ParamsError(
             f"source folder {folder} does not exist", "set source.path to a folder of repositories"
         )
     documents: list[Document] = []
-    for repository in sorted(entry for entry in folder.iterdir() if entry.is_dir()):
+    wanted = set(repositories)
+    for repository in sorted(
+        entry for entry in folder.iterdir() if entry.is_dir() and (not wanted or entry.name in wanted)
+    ):
         matching = sorted(
             path.relative_to(repository).as_posix()
             for path in repository.rglob("*")

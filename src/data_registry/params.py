@@ -152,3 +152,24 @@ def _leaves(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
         else:
             found[name] = value
     return found
+
+
+def write_values(pipeline_dir: Path, values: Mapping[str, Any]) -> None:
+    """Set existing dotted keys to the given values, comments kept (for `data-registry pin`).
+
+    Unlike `apply_overrides`, values are already typed (a sha is a string even when it is all
+    digits), so nothing is parsed from text."""
+    from ruamel.yaml import YAML
+
+    rt = YAML()
+    rt.preserve_quotes = True
+    rt.width = 4096
+    path = pipeline_dir / PARAMS_FILE
+    load(pipeline_dir)
+    document = rt.load(path.read_text())
+    for dotted, value in values.items():
+        keys = dotted.split(".")
+        _parent_of(document, keys)[keys[-1]] = value
+    buffer = io.StringIO()
+    rt.dump(document, buffer)
+    atomic.write_text(path, buffer.getvalue())

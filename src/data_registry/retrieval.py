@@ -77,15 +77,20 @@ def evaluate(
     """hit@1, hit@5 and MRR of the questions against the chunks' embeddings in `table`."""
     from data_registry.embed import embedding_matrix, encode, load_model
 
-    if not questions:
-        return summarise([])
-    model = load_model(spec, device)
-    asked = encode(model, [question for question, _ in questions], spec.encode_batch)
     documents = [
         f"{repository}/{path}"
         for repository, path in zip(
             table.column("repository").to_pylist(), table.column("path").to_pylist(), strict=True
         )
     ]
+    # One question file serves every corpus the pipeline can be pointed at (an organisation on
+    # GitHub, this checkout's own cards): a question about a document this version does not
+    # hold says nothing about retrieval, so only the answerable ones are asked.
+    held = set(documents)
+    questions = [pair for pair in questions if pair[1] in held]
+    if not questions:
+        return summarise([])
+    model = load_model(spec, device)
+    asked = encode(model, [question for question, _ in questions], spec.encode_batch)
     ranks = document_ranks(asked, embedding_matrix(table), documents, [document for _, document in questions])
     return summarise(ranks)

@@ -6,6 +6,9 @@ encoded with that same model; the HNSW index answers with `hnsw.ef_search` candi
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -33,6 +36,7 @@ class Hit:
 
 
 def search(settings: Settings, query: str, k: int = 5, table: str | None = None) -> list[Hit]:
+    from pgvector.psycopg import register_vector  # noqa: F401  (imported before the model's thread starts)
     from psycopg import sql
 
     from data_registry import embed
@@ -40,6 +44,11 @@ def search(settings: Settings, query: str, k: int = 5, table: str | None = None)
 
     if k < 1:
         raise UsageError(f"--k must be at least 1, not {k}")
+    with contextlib.suppress(ImportError):  # its imports too stay out of the model thread's way
+        import pgserver  # noqa: F401
+    # Importing sentence-transformers (torch, transformers) is most of a cold query: do it while
+    # the embedded Postgres starts and the served table is looked up.
+    model_import = _import_in_background("sentence_transformers")
     conninfo = postgres.dsn(settings)
     with postgres.connect(conninfo) as connection:
         postgres.ensure_vector(connection)
@@ -54,6 +63,7 @@ def search(settings: Settings, query: str, k: int = 5, table: str | None = None)
                 f"served table {served['table_name']} records no embedding model to encode a query with",
                 "republish it with the readmes-embeddings pipeline",
             )
+        model_import.join()
         spec = embed.ModelSpec(model["name"], model["revision"], int(model.get("encode_batch", 64)))
         vector = embed.encode(embed.load_model(spec, settings.embedding_device), [query], spec.encode_batch)[
             0
@@ -68,3 +78,15 @@ def search(settings: Settings, query: str, k: int = 5, table: str | None = None)
         Hit(rank, round(float(score), 4), repository, path, headers, text)
         for rank, (repository, path, headers, text, score) in enumerate(found, start=1)
     ]
+
+
+def _import_in_background(module: str) -> threading.Thread:
+    """Start importing `module` in a thread; a failure is left for the real import to raise."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):
+            importlib.import_module(module)
+
+    thread = threading.Thread(target=load, name=f"import-{module}", daemon=True)
+    thread.start()
+    return thread

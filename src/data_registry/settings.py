@@ -41,6 +41,7 @@ class Settings:
     github_token: str | None = field(default=None, repr=False)
     pghost: str | None = None  # set → libpq's PG* variables name the serving Postgres
     client_cache: Path = field(default_factory=lambda: Path("~/.cache/data-registry").expanduser())
+    verbose: bool = False  # DATA_REGISTRY_VERBOSE=1 (`-v`): library output on the terminal, not in logs/
 
     @property
     def local_remote_dir(self) -> Path:
@@ -120,7 +121,14 @@ def load(root: Path, environ: Mapping[str, str] | None = None) -> Settings:
         github_token=env.get("GITHUB_TOKEN") or None,
         pghost=env.get("PGHOST") or None,
         client_cache=_client_cache(env),
+        verbose=verbose(env),
     )
+
+
+def verbose(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether library noise (Ray, model loading, warnings) is shown rather than logged."""
+    env = os.environ if environ is None else environ
+    return env.get("DATA_REGISTRY_VERBOSE", "").strip().lower() in {"1", "true", "yes"}
 
 
 def _client_cache(env: Mapping[str, str]) -> Path:

@@ -17,7 +17,11 @@ def fail(error: RegistryError) -> NoReturn:
 
 
 def run(main: Callable[[], object]) -> None:
-    """Run a pipeline step; a RegistryError becomes one line on stderr and a non-zero exit."""
+    """Run a pipeline step; a RegistryError becomes one line on stderr and a non-zero exit.
+    Library noise is off unless DATA_REGISTRY_VERBOSE is set (see `quiet`)."""
+    from data_registry import quiet, settings
+
+    quiet.silence_libraries(settings.verbose())
     try:
         main()
     except RegistryError as error:

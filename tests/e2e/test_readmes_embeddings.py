@@ -65,7 +65,13 @@ def test_readmes_then_embeddings_are_versioned_published_and_searchable(
     assert TOKEN not in (registry / "data/readmes/metadata.json").read_text()
     assert TOKEN not in git(registry, "log", "--format=%B", "-n", "3") + git(registry, "tag", "-n99")
 
-    created = run_ok(registry, "readmes-embeddings", **env)
+    built = run_pipeline(registry, "readmes-embeddings", "--json", **env)
+    assert built.returncode == 0, built.stderr[-3000:]
+    created = json.loads(built.stdout)
+    # Quiet by default: Ray's progress and worker messages and the weight-loading bar are in the log.
+    for noise in ("Running Dataset", "max_restarts", "Loading weights", "Warning"):
+        assert noise not in built.stderr
+    assert "Running Dataset" in (registry / ".registry" / "logs" / "ray.log").read_text()
     assert (created["status"], created["tag"], created["published"]) == (
         "created",
         "readmes-embeddings-v1.0.0",
@@ -114,4 +120,5 @@ def cli(repo: Path, env: dict[str, str], *args: str) -> Any:
     command = [str(Path(sys.executable).parent / "data-registry"), *args]
     result = subprocess.run(command, cwd=repo, env=tool_env(**env), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
+    assert "Warning" not in result.stderr and "Loading weights" not in result.stderr, result.stderr
     return json.loads(result.stdout)

@@ -33,6 +33,18 @@ def test_local_folder_gives_sorted_markdown_documents_that_round_trip(tmp_path: 
     assert (tmp_path / "raw" / MANIFEST).read_bytes() == first
 
 
+def test_local_folder_reads_only_the_named_repositories(tmp_path: Path) -> None:
+    folder = make_folder(tmp_path / "src")
+    (folder / ".venv" / "lib").mkdir(parents=True)
+    (folder / ".venv" / "lib" / "README.md").write_text("# a dependency's readme")
+    documents = from_folder(folder, ["*.md"], 10, 10_000, repositories=["tidepool", "starchart"])
+    assert [d.name for d in documents] == [
+        "starchart/README.md",
+        "tidepool/README.md",
+        "tidepool/docs/moon.md",
+    ]
+
+
 def test_a_file_that_no_longer_matches_its_manifest_is_refused(tmp_path: Path) -> None:
     write_raw(from_folder(make_folder(tmp_path / "src"), ["*.md"], 10, 10_000), tmp_path / "raw")
     (tmp_path / "raw" / "files" / "breadbox" / "README.md").write_text("tampered")
