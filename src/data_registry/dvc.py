@@ -7,16 +7,25 @@ follows DATA_REGISTRY_HOME and S3 remotes follow AWS_ENDPOINT_URL.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from data_registry.errors import RegistryError, RemoteError, StageFailed
+from data_registry.errors import CorruptObject, RegistryError, RemoteError, StageFailed
 from data_registry.settings import Settings
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
 
 LOCAL_REMOTE = "local"
+OBJECTS = Path("files", "md5")  # where DVC 3 keeps md5 objects under a cache or remote
+DIR_SUFFIX = ".dir"
+CHUNK = 1 << 22
 
 
 def config_overrides(settings: Settings, remotes: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -60,11 +69,99 @@ def is_up_to_date(repo: Repo, target: Path) -> bool:
 
 
 def pull(repo: Repo, target: Path, remote: str) -> None:
-    """Fetch the previous version's outs; objects absent from the remote are rebuilt by repro."""
+    """Fetch the previous version's outs, check every object against its md5, then check out.
+
+    DVC's own fetch trusts the remote (even with `verify = true`): a tampered object would land
+    in the cache and the workspace, and the run would call the version unchanged. So objects
+    are fetched into a cache of their own under .dvc/tmp, each is hashed against its name (the
+    names come from dvc.lock, and a `.dir` listing's name is the md5 of its bytes, so a good
+    listing vouches for its entries), and only when all match are they moved into the real
+    cache. A fetch that fails (an object missing from the remote included) still fails the
+    run, as `dvc pull` did, after the good objects are kept.
+    """
+    staging = Path(tempfile.mkdtemp(prefix="verified-pull-", dir=repo.tmp_dir))
     try:
-        repo.pull(targets=[str(target)], remote=remote, allow_missing=True)
+        failure = _fetch_into(repo, staging, target, remote)
+        damaged = sorted(_damaged_objects(staging))
+        if damaged:
+            raise _corrupt(repo, target, staging, damaged, remote)
+        _adopt(staging, Path(repo.cache.local.path))
+        if failure is not None:
+            raise RemoteError(f"pull from DVC remote {remote!r} failed: {reason(failure)}") from failure
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    try:
+        repo.drop_data_index()
+        repo.checkout(targets=[str(target)], allow_missing=True)
+    except Exception as error:  # a checkout can fail in as many ways as a fetch
+        raise RemoteError(
+            f"checkout after pull from DVC remote {remote!r} failed: {reason(error)}"
+        ) from error
+
+
+def _fetch_into(repo: Repo, cache_dir: Path, target: Path, remote: str) -> Exception | None:
+    """`dvc fetch` into `cache_dir` instead of the repo's cache; the error, if any, for later."""
+    from dvc.repo import Repo
+
+    config = {**(repo._config or {}), "cache": {"dir": str(cache_dir)}}
+    try:
+        with Repo(repo.root_dir, config=config) as fetcher:
+            fetcher.fetch(targets=[str(target)], remote=remote)
     except Exception as error:  # network and credential errors surface as many types
-        raise RemoteError(f"pull from DVC remote {remote!r} failed: {_reason(error)}") from error
+        return error
+    return None
+
+
+def _corrupt(repo: Repo, target: Path, staging: Path, damaged: list[str], remote: str) -> CorruptObject:
+    name = _object_name(repo, target, staging, damaged[0])
+    return CorruptObject(
+        f"DVC remote {remote!r} holds a corrupt object for {name} (md5 {damaged[0]}; "
+        f"{len(damaged)} corrupt in all); nothing was checked out",
+        f"run `data-registry verify {target.parent.name}`, then push the version again from its tag",
+    )
+
+
+def _damaged_objects(cache_dir: Path) -> Iterator[str]:
+    """Names of the objects under `cache_dir` whose bytes do not hash to their name."""
+    for path in (cache_dir / OBJECTS).glob("*/*"):
+        name = path.parent.name + path.name
+        if file_md5(path) != name.removesuffix(DIR_SUFFIX):
+            yield name
+
+
+def _object_name(repo: Repo, target: Path, cache_dir: Path, digest: str) -> str:
+    """The repo-relative file an object holds, from the outs and the (verified) .dir listings."""
+    for stage in repo.index.stages:
+        if Path(stage.path).resolve() != target.resolve():
+            continue
+        for out in stage.outs:
+            path = Path(out.fs_path).relative_to(repo.root_dir).as_posix()
+            value = out.hash_info.value or ""
+            if value == digest:
+                return path
+            listing = cache_dir / OBJECTS / value[:2] / value[2:]
+            if value.endswith(DIR_SUFFIX) and listing.is_file() and file_md5(listing) == value[:-4]:
+                for entry in json.loads(listing.read_bytes()):
+                    if entry.get("md5") == digest:
+                        return f"{path}/{entry['relpath']}"
+    return "an out of this version"
+
+
+def _adopt(staging: Path, cache: Path) -> None:
+    """Move verified objects into the real cache (a rename where both share a filesystem)."""
+    for path in (staging / OBJECTS).glob("*/*"):
+        destination = cache / path.parent.name / path.name
+        if not destination.exists():
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(path, destination)
+
+
+def file_md5(path: Path) -> str:
+    md5 = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK):
+            md5.update(chunk)
+    return md5.hexdigest()
 
 
 def reproduce(repo: Repo, target: Path) -> None:
@@ -73,7 +170,7 @@ def reproduce(repo: Repo, target: Path) -> None:
     try:
         repo.reproduce(targets=[str(target)])
     except DvcException as error:
-        raise StageFailed(f"pipeline {target.parent.name} failed: {_reason(error)}") from error
+        raise StageFailed(f"pipeline {target.parent.name} failed: {reason(error)}") from error
 
 
 def push(repo: Repo, target: Path, remote: str) -> None:
@@ -82,7 +179,7 @@ def push(repo: Repo, target: Path, remote: str) -> None:
         repo.push(targets=[str(target)], remote=remote)
         missing = repo.status(targets=[str(target)], cloud=True, remote=remote)
     except Exception as error:  # network and credential errors surface as many types
-        raise RemoteError(f"push to DVC remote {remote!r} failed: {_reason(error)}") from error
+        raise RemoteError(f"push to DVC remote {remote!r} failed: {reason(error)}") from error
     if missing:
         raise RemoteError(f"DVC remote {remote!r} is missing {sorted(missing)} after push")
 
@@ -95,7 +192,7 @@ def add(repo: Repo, path: Path) -> str:
         stages = repo.add(str(path))
     except DvcException as error:
         raise RegistryError(
-            f"dvc add {path.name} failed: {_reason(error)}", "fix the cause and rerun; nothing was tagged"
+            f"dvc add {path.name} failed: {reason(error)}", "fix the cause and rerun; nothing was tagged"
         ) from error
     return str(stages[0].outs[0].hash_info.value)
 
@@ -117,10 +214,61 @@ def get(settings: Settings, url: str, path: str, rev: str, out: Path, remote: st
     try:
         Repo.get(url, path, out=str(out), rev=rev, remote=remote, config=config)
     except Exception as error:  # git, network and missing-object errors surface as many types
-        raise RemoteError(f"cannot get {path} at {rev} from {url}: {_reason(error)}") from error
+        raise RemoteError(f"cannot get {path} at {rev} from {url}: {reason(error)}") from error
 
 
-def _reason(error: BaseException) -> str:
+class Objects:
+    """DVC objects of one registry by md5: from the local cache when it holds them, else from
+    the remote. Nothing here checks the bytes; the caller hashes what it reads."""
+
+    def __init__(self, repo: Repo, remote: str | None, use_cache: bool) -> None:
+        self._repo = repo
+        self._remote_name = remote
+        self._use_cache = use_cache
+        self._remote: Any = None
+
+    @property
+    def remote(self) -> Any:
+        if self._remote is None:
+            self._remote = self._repo.cloud.get_remote_odb(self._remote_name, command="read")
+        return self._remote
+
+    @property
+    def location(self) -> str:
+        """The remote's URL, for messages (no credentials: those live in the config, not the URL)."""
+        return str(self.remote.fs.unstrip_protocol(self.remote.path))
+
+    def open(self, md5: str) -> BinaryIO:
+        """A binary stream of the object; FileNotFoundError when neither cache nor remote has it."""
+        if self._use_cache:
+            cached = self._repo.cache.local
+            path = cached.oid_to_path(md5)
+            if cached.fs.exists(path):
+                return cast(BinaryIO, cached.fs.open(path, "rb"))
+        path = self.remote.oid_to_path(md5)
+        if not self.remote.fs.exists(path):
+            raise FileNotFoundError(md5)
+        return cast(BinaryIO, self.remote.fs.open(path, "rb"))
+
+
+@contextlib.contextmanager
+def open_objects(
+    url: str,
+    rev: str,
+    *,
+    remote: str | None,
+    remote_config: dict[str, Any] | None,
+    config: dict[str, Any] | None,
+    use_cache: bool = True,
+) -> Iterator[Objects]:
+    """The object stores of the registry at `url` (a checkout or a git URL) as of `rev`."""
+    from dvc.repo import Repo
+
+    with Repo.open(url, rev=rev, remote=remote, remote_config=remote_config, config=config) as repo:
+        yield Objects(repo, remote, use_cache)
+
+
+def reason(error: BaseException) -> str:
     """DVC wraps the cause: keep the innermost message, on one line."""
     while error.__cause__ is not None:
         error = error.__cause__

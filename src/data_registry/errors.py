@@ -106,3 +106,9 @@ class UnknownSplit(UsageError):
 
 class RegistryUnreachable(RegistryError):
     hint = "check the registry path or git URL passed as --repo / repo= and your git access to it"
+
+
+class CorruptObject(RemoteError):
+    """Bytes from the remote that do not hash to the md5 the version's dvc.lock names."""
+
+    hint = "run `data-registry verify <dataset> --version <version>`, then push the version again"

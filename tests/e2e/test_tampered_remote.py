@@ -105,6 +105,8 @@ def test_get_refuses_a_tampered_object_and_leaves_no_folder(
     assert line.startswith("error: ")
     assert_names_the_damage(line)
     assert not out.exists() and not list(tmp_path.glob(".got*")), list(tmp_path.iterdir())
+    hinted = cli("verify", DS, "--version", "1.0.0", "--repo", str(registry), env=consumer_env)
+    assert hinted.returncode != 0 and "1 corrupt" in hinted.stderr, hinted.stderr
 
 
 def test_client_reads_refuse_a_tampered_object_and_cache_nothing(
@@ -149,7 +151,9 @@ def test_wrapper_pull_refuses_a_tampered_object_and_keeps_it_out_of_cache_and_wo
     assert "unchanged" not in run.stdout
     assert not (registry / ".dvc/cache/files/md5" / digest[:2] / digest[2:]).exists()
     assert not (registry / TRAIN).exists()
-    leftovers = [path for path in (registry / ".dvc/tmp").rglob("*") if path.is_file() and digest[2:] in path.name]
+    leftovers = [
+        path for path in (registry / ".dvc/tmp").rglob("*") if path.is_file() and digest[2:] in path.name
+    ]
     assert not leftovers
 
 

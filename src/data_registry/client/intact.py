@@ -1,0 +1,167 @@
+"""A version's processed files, copied out only as the bytes its dvc.lock names.
+
+Plain `dvc get` and `DVCFileSystem` trust the remote: a flipped byte in an object reaches the
+reader with no error. Here the expected digests come only from trusted places: the processed
+out's md5 in dvc.lock at the tag (git), and the `.dir` listing, which itself comes from the
+remote and is trusted only once its bytes hash to the `<md5>.dir` the lock names. Each file is
+hashed while it streams into a staging folder (one pass), and the folder is renamed into place
+only when every file matched: a mismatch leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from data_registry import dvc, lockfile
+from data_registry.atomic import atomic_dir
+from data_registry.client import files
+from data_registry.client.location import Registry
+from data_registry.datasets import Dataset
+from data_registry.errors import CorruptObject, RemoteError, UnknownSplit
+
+CHUNK = 1 << 22
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One file of the processed out: its path inside the out and its md5 from the listing."""
+
+    relpath: str
+    md5: str
+
+    @property
+    def split(self) -> str:
+        return self.relpath.split(posixpath.sep, 1)[0]
+
+
+@dataclass
+class VersionFiles:
+    """The processed out of one tag, read through DVC's object stores and checked on the way."""
+
+    dataset: str
+    tag: str
+    objects: dvc.Objects
+    folder_md5: str
+
+    @property
+    def folder(self) -> str:
+        return files.processed_path(self.dataset)
+
+    @property
+    def entries(self) -> list[Entry]:
+        """The `.dir` listing, trusted only if it hashes to the md5 dvc.lock gives the folder."""
+        with self._open(self.folder_md5, self.folder) as stream:
+            content = stream.read()
+        self._check(hashlib.md5(content, usedforsecurity=False).hexdigest(), self.folder_md5, self.folder)
+        return [Entry(item["relpath"], item["md5"]) for item in json.loads(content)]
+
+    def split(self, name: str, entries: list[Entry]) -> list[Entry]:
+        """The split's parquet files, sorted; a clear error naming the splits there are."""
+        chosen = sorted(
+            (entry for entry in entries if entry.split == name and entry.relpath.endswith(files.PARQUET)),
+            key=lambda entry: entry.relpath,
+        )
+        if not chosen:
+            known = ", ".join(_splits(entries)) or "none"
+            raise UnknownSplit(f"{self.dataset} at {self.tag} has no split {name!r} (splits: {known})")
+        return chosen
+
+    def copy(self, entries: list[Entry], folder: Path) -> None:
+        """Stream each file into `folder`, hashing as it goes; the first mismatch raises."""
+        folder.mkdir(parents=True, exist_ok=True)
+        for entry in entries:
+            path = f"{self.folder}/{entry.relpath}"
+            md5 = hashlib.md5(usedforsecurity=False)
+            with (
+                self._open(entry.md5, path) as source,
+                (folder / PurePosixPath(entry.relpath).name).open("wb") as sink,
+            ):
+                while chunk := source.read(CHUNK):
+                    md5.update(chunk)
+                    sink.write(chunk)
+            self._check(md5.hexdigest(), entry.md5, path)
+
+    @contextlib.contextmanager
+    def _open(self, md5: str, path: str) -> Iterator[Any]:
+        try:
+            stream = self.objects.open(md5)
+        except FileNotFoundError:
+            raise RemoteError(
+                f"{self.tag}: {path} (md5 {md5}) is missing from {self.objects.location}", self._hint
+            ) from None
+        with stream:
+            yield stream
+
+    def _check(self, actual: str, expected: str, path: str) -> None:
+        if actual != expected.removesuffix(dvc.DIR_SUFFIX):
+            raise CorruptObject(
+                f"{self.tag}: {path} from {self.objects.location} does not match its md5 in dvc.lock "
+                f"(expected {expected}, got {actual}); nothing was written",
+                self._hint,
+            )
+
+    @property
+    def _hint(self) -> str:
+        version = self.tag.removeprefix(f"{self.dataset}-v")
+        return (
+            f"run `data-registry verify {self.dataset} --version {version}` to list what is damaged, "
+            "then push the version again from a checkout of its tag"
+        )
+
+
+@contextlib.contextmanager
+def version_files(registry: Registry, dataset: str, tag: str) -> Iterator[VersionFiles]:
+    """The processed out of `dataset` at `tag`, its md5 read from dvc.lock in git."""
+    lock = files.read_text(registry, tag, f"pipelines/{dataset}/dvc.lock")
+    named = Dataset(dataset, Path())
+    outs = {named.out_path(path): digest for path, digest in lockfile.out_hashes(lock).items()}
+    folder_md5 = outs.get(files.processed_path(dataset), "")
+    if not folder_md5.endswith(dvc.DIR_SUFFIX):
+        raise RemoteError(f"{tag}: dvc.lock names no processed folder for {dataset}")
+    options = registry.dvc_options()
+    with (
+        files.dvc_errors(registry, tag),
+        dvc.open_objects(
+            options["repo"],
+            tag,
+            remote=options["remote"],
+            remote_config=options["remote_config"],
+            config=options["config"],
+        ) as objects,
+    ):
+        yield VersionFiles(dataset, tag, objects, folder_md5)
+
+
+def materialize(registry: Registry, dataset: str, tag: str, split: str) -> Path:
+    """The split's files in the client cache, fetched and checked once per registry and tag."""
+    target = registry.cache_dir(tag) / split
+    if target.is_dir():
+        return target
+    with version_files(registry, dataset, tag) as version:
+        chosen = version.split(split, version.entries)
+        with atomic_dir(target) as staging:
+            version.copy(chosen, staging)
+    return target
+
+
+def copy_out(registry: Registry, dataset: str, tag: str, out: Path, split: str | None = None) -> Path:
+    """Every split (or one) into `out`, one folder per split; all or nothing."""
+    with version_files(registry, dataset, tag) as version:
+        entries = version.entries
+        splits = [split] if split else _splits(entries)
+        chosen = {name: version.split(name, entries) for name in splits}
+        with atomic_dir(out) as staging:
+            for name, listed in chosen.items():
+                version.copy(listed, staging / name)
+    return out
+
+
+def _splits(entries: list[Entry]) -> list[str]:
+    return sorted({entry.split for entry in entries if posixpath.sep in entry.relpath})
