@@ -76,20 +76,23 @@ def pull(repo: Repo, target: Path, remote: str) -> None:
     are fetched into a cache of their own under .dvc/tmp, each is hashed against its name (the
     names come from dvc.lock, and a `.dir` listing's name is the md5 of its bytes, so a good
     listing vouches for its entries), and only when all match are they moved into the real
-    cache. A fetch that fails (an object missing from the remote included) still fails the
-    run, as `dvc pull` did, after the good objects are kept.
+    cache. Objects the remote does not hold stay absent and repro rebuilds them; any other
+    fetch failure (network, credentials) fails the run.
     """
+    cache = Path(repo.cache.local.path)
     staging = Path(tempfile.mkdtemp(prefix="verified-pull-", dir=repo.tmp_dir))
     try:
         failure = _fetch_into(repo, staging, target, remote)
-        damaged = sorted(_damaged_objects(staging))
+        damaged = sorted(_damaged_objects(staging / OBJECTS))
         if damaged:
-            raise _corrupt(repo, target, staging, damaged, remote)
-        _adopt(staging, Path(repo.cache.local.path))
-        if failure is not None:
-            raise RemoteError(f"pull from DVC remote {remote!r} failed: {reason(failure)}") from failure
+            raise _corrupt(
+                _version_objects(repo, target, [staging / OBJECTS, cache]), damaged, target, remote
+            )
+        _adopt(staging / OBJECTS, cache)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if failure is not None and not _absent_from_remote(repo, target, remote):
+        raise RemoteError(f"pull from DVC remote {remote!r} failed: {reason(failure)}") from failure
     try:
         repo.drop_data_index()
         repo.checkout(targets=[str(target)], allow_missing=True)
@@ -112,8 +115,16 @@ def _fetch_into(repo: Repo, cache_dir: Path, target: Path, remote: str) -> Excep
     return None
 
 
-def _corrupt(repo: Repo, target: Path, staging: Path, damaged: list[str], remote: str) -> CorruptObject:
-    name = _object_name(repo, target, staging, damaged[0])
+def _damaged_objects(objects: Path) -> Iterator[str]:
+    """Names of the objects under `objects` (a cache's files/md5) that do not hash to their name."""
+    for path in objects.glob("*/*"):
+        name = path.parent.name + path.name
+        if file_md5(path) != name.removesuffix(DIR_SUFFIX):
+            yield name
+
+
+def _corrupt(named: dict[str, str], damaged: list[str], target: Path, remote: str) -> CorruptObject:
+    name = named.get(damaged[0], "an out of this version")
     return CorruptObject(
         f"DVC remote {remote!r} holds a corrupt object for {name} (md5 {damaged[0]}; "
         f"{len(damaged)} corrupt in all); nothing was checked out",
@@ -121,35 +132,57 @@ def _corrupt(repo: Repo, target: Path, staging: Path, damaged: list[str], remote
     )
 
 
-def _damaged_objects(cache_dir: Path) -> Iterator[str]:
-    """Names of the objects under `cache_dir` whose bytes do not hash to their name."""
-    for path in (cache_dir / OBJECTS).glob("*/*"):
-        name = path.parent.name + path.name
-        if file_md5(path) != name.removesuffix(DIR_SUFFIX):
-            yield name
-
-
-def _object_name(repo: Repo, target: Path, cache_dir: Path, digest: str) -> str:
-    """The repo-relative file an object holds, from the outs and the (verified) .dir listings."""
+def _version_objects(repo: Repo, target: Path, caches: list[Path], remote: Any = None) -> dict[str, str]:
+    """{md5: repo-relative path} of the cached outs of `target`'s stages, files inside a folder
+    out included where one of `caches` (files/md5 folders), else `remote`, holds its listing intact."""
+    named: dict[str, str] = {}
     for stage in repo.index.stages:
         if Path(stage.path).resolve() != target.resolve():
             continue
         for out in stage.outs:
+            value = out.hash_info.value
+            if not (out.use_cache and value):
+                continue
             path = Path(out.fs_path).relative_to(repo.root_dir).as_posix()
-            value = out.hash_info.value or ""
-            if value == digest:
-                return path
-            listing = cache_dir / OBJECTS / value[:2] / value[2:]
-            if value.endswith(DIR_SUFFIX) and listing.is_file() and file_md5(listing) == value[:-4]:
-                for entry in json.loads(listing.read_bytes()):
-                    if entry.get("md5") == digest:
-                        return f"{path}/{entry['relpath']}"
-    return "an out of this version"
+            named[value] = path
+            for entry in _listing(value, caches, remote):
+                named[entry["md5"]] = f"{path}/{entry['relpath']}"
+    return named
+
+
+def _listing(value: str, caches: list[Path], remote: Any) -> list[dict[str, str]]:
+    """A `.dir` object's entries from the first place that holds it intact; [] otherwise."""
+    if not value.endswith(DIR_SUFFIX):
+        return []
+    for cache in caches:
+        path = cache / value[:2] / value[2:]
+        if path.is_file() and file_md5(path) == value.removesuffix(DIR_SUFFIX):
+            return list(json.loads(path.read_bytes()))
+    if remote is not None and remote.exists(value):
+        content = remote.fs.cat_file(remote.oid_to_path(value))
+        if hashlib.md5(content, usedforsecurity=False).hexdigest() == value.removesuffix(DIR_SUFFIX):
+            return list(json.loads(content))
+    return []
+
+
+def _absent_from_remote(repo: Repo, target: Path, remote: str) -> bool:
+    """True when the fetch failed only because the remote lacks objects of the version: every
+    file the cache still lacks is absent there too (a folder's listing is not saved by DVC
+    when one of its files failed). Repro rebuilds those, as `allow_missing` intends."""
+    cache = Path(repo.cache.local.path)
+    try:
+        odb = repo.cloud.get_remote_odb(remote, command="pull")
+        named = _version_objects(repo, target, [cache], odb)
+        lacking = [md5 for md5 in named if not (cache / md5[:2] / md5[2:]).exists()]
+        held = [md5 for md5 in lacking if odb.exists(md5)]
+    except Exception:  # the remote cannot even be asked: the fetch error stands
+        return False
+    return len(held) < len(lacking) and all(md5.endswith(DIR_SUFFIX) for md5 in held)
 
 
 def _adopt(staging: Path, cache: Path) -> None:
     """Move verified objects into the real cache (a rename where both share a filesystem)."""
-    for path in (staging / OBJECTS).glob("*/*"):
+    for path in staging.glob("*/*"):
         destination = cache / path.parent.name / path.name
         if not destination.exists():
             destination.parent.mkdir(parents=True, exist_ok=True)
