@@ -71,8 +71,9 @@ def is_up_to_date(repo: Repo, target: Path) -> bool:
 def pull(repo: Repo, target: Path, remote: str) -> None:
     """Fetch the previous version's outs, check every object against its md5, then check out.
 
-    DVC's own fetch trusts the remote (even with `verify = true`): a tampered object would land
-    in the cache and the workspace, and the run would call the version unchanged. So objects
+    DVC's own fetch trusts the remote (unless it sets `verify = true`, and then a damaged object
+    reads as a missing one): a tampered object would land in the cache and the workspace, and
+    the run would call the version unchanged. So objects
     are fetched into a cache of their own under .dvc/tmp, each is hashed against its name (the
     names come from dvc.lock, and a `.dir` listing's name is the md5 of its bytes, so a good
     listing vouches for its entries), and only when all match are they moved into the real
@@ -106,6 +107,7 @@ def _fetch_into(repo: Repo, cache_dir: Path, target: Path, remote: str) -> Excep
     """`dvc fetch` into `cache_dir` instead of the repo's cache; the error, if any, for later."""
     from dvc.repo import Repo
 
+    # The overrides `open_repo` applied (remote URLs from the environment), plus the cache.
     config = {**(repo._config or {}), "cache": {"dir": str(cache_dir)}}
     try:
         with Repo(repo.root_dir, config=config) as fetcher:

@@ -58,7 +58,7 @@ def version(store: Store, folder_md5: str) -> intact.VersionFiles:
 def test_good_files_are_copied_by_split(tmp_path: Path) -> None:
     store = Store()
     files = version(store, store.put_listing(FILES))
-    entries = files.entries
+    entries = files.entries()
 
     files.copy(files.split("train", entries), tmp_path / "train")
 
@@ -74,7 +74,7 @@ def test_a_flipped_byte_names_tag_file_and_verify(tmp_path: Path) -> None:
     store.put(good[:5] + b"X" + good[6:], name=md5(good))
 
     with pytest.raises(CorruptObject) as raised:
-        files.copy(files.split("train", files.entries), tmp_path / "train")
+        files.copy(files.split("train", files.entries()), tmp_path / "train")
 
     line = raised.value.one_line()
     assert f"{TAG}: data/ds/processed/train/train.parquet from memory://remote" in line
@@ -90,7 +90,7 @@ def test_a_replaced_listing_is_refused_even_when_its_entries_are_consistent() ->
     store.put(store.objects[forged], name=trusted)
 
     with pytest.raises(CorruptObject, match="data/ds/processed from memory://remote does not match"):
-        _ = version(store, trusted).entries
+        version(store, trusted).entries()
 
 
 def test_a_missing_object_is_named(tmp_path: Path) -> None:
@@ -99,7 +99,7 @@ def test_a_missing_object_is_named(tmp_path: Path) -> None:
     del store.objects[md5(FILES["val/val.parquet"])]
 
     with pytest.raises(RemoteError, match=r"val/val\.parquet \(md5 \w+\) is missing from memory://remote"):
-        files.copy(files.split("val", files.entries), tmp_path / "val")
+        files.copy(files.split("val", files.entries()), tmp_path / "val")
 
 
 @pytest.mark.parametrize("size", [0, 1, 63, 64, 65, 2 * 64 + 7])

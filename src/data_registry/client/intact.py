@@ -64,7 +64,6 @@ class VersionFiles:
     def folder(self) -> str:
         return files.processed_path(self.dataset)
 
-    @property
     def entries(self) -> list[Entry]:
         """The `.dir` listing, trusted only if it hashes to the md5 dvc.lock gives the folder."""
         with self._open(self.folder_md5, self.folder) as stream:
@@ -174,7 +173,7 @@ def materialize(registry: Registry, dataset: str, tag: str, split: str) -> Path:
     if target.is_dir():
         return target
     with version_files(registry, dataset, tag) as version:
-        chosen = version.split(split, version.entries)
+        chosen = version.split(split, version.entries())
         with atomic_dir(target) as staging:
             version.copy(chosen, staging)
     return target
@@ -183,7 +182,7 @@ def materialize(registry: Registry, dataset: str, tag: str, split: str) -> Path:
 def copy_out(registry: Registry, dataset: str, tag: str, out: Path, split: str | None = None) -> Path:
     """Every split (or one) into `out`, one folder per split; all or nothing."""
     with version_files(registry, dataset, tag) as version:
-        entries = version.entries
+        entries = version.entries()
         splits = [split] if split else _splits(entries)
         chosen = {name: version.split(name, entries) for name in splits}
         with atomic_dir(out) as staging:
