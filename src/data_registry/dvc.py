@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 LOCAL_REMOTE = "local"
 OBJECTS = Path("files", "md5")  # where DVC 3 keeps md5 objects under a cache or remote
 DIR_SUFFIX = ".dir"
+PULL_STAGING = "verified-pull-"
 CHUNK = 1 << 22
 
 
@@ -81,7 +82,9 @@ def pull(repo: Repo, target: Path, remote: str) -> None:
     fetch failure (network, credentials) fails the run.
     """
     cache = Path(repo.cache.local.path)
-    staging = Path(tempfile.mkdtemp(prefix="verified-pull-", dir=repo.tmp_dir))
+    for stale in Path(repo.tmp_dir).glob(f"{PULL_STAGING}*"):  # left by a killed run (runs never overlap)
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=PULL_STAGING, dir=repo.tmp_dir))
     try:
         failure = _fetch_into(repo, staging, target, remote)
         damaged = sorted(_damaged_objects(staging / OBJECTS))
