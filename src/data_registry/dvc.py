@@ -276,17 +276,18 @@ class Objects:
         """The remote's URL, for messages (no credentials: those live in the config, not the URL)."""
         return str(self.remote.fs.unstrip_protocol(self.remote.path))
 
-    def open(self, md5: str) -> BinaryIO:
-        """A binary stream of the object; FileNotFoundError when neither cache nor remote has it."""
+    def open(self, md5: str) -> tuple[BinaryIO, str | None]:
+        """A binary stream of the object, and the cache file it comes from (None: the remote);
+        FileNotFoundError when neither cache nor remote has it."""
         if self._use_cache:
             cached = self._repo.cache.local
             path = cached.oid_to_path(md5)
             if cached.fs.exists(path):
-                return cast(BinaryIO, cached.fs.open(path, "rb"))
+                return cast(BinaryIO, cached.fs.open(path, "rb")), str(path)
         path = self.remote.oid_to_path(md5)
         if not self.remote.fs.exists(path):
             raise FileNotFoundError(md5)
-        return cast(BinaryIO, self.remote.fs.open(path, "rb"))
+        return cast(BinaryIO, self.remote.fs.open(path, "rb")), None
 
 
 @contextlib.contextmanager

@@ -31,15 +31,16 @@ class Store:
 
     def __init__(self) -> None:
         self.objects: dict[str, bytes] = {}
+        self.cached: dict[str, str] = {}  # objects served from a local cache file instead
 
     def put(self, data: bytes, name: str | None = None) -> str:
         self.objects[name or md5(data)] = data
         return name or md5(data)
 
-    def open(self, name: str) -> BinaryIO:
+    def open(self, name: str) -> tuple[BinaryIO, str | None]:
         if name not in self.objects:
             raise FileNotFoundError(name)
-        return io.BytesIO(self.objects[name])
+        return io.BytesIO(self.objects[name]), self.cached.get(name)
 
     def put_listing(self, files: dict[str, bytes]) -> str:
         entries = [{"md5": self.put(data), "relpath": relpath} for relpath, data in sorted(files.items())]
@@ -111,3 +112,18 @@ def test_stream_md5_writes_and_hashes_exactly_the_bytes_read(
     sink = io.BytesIO()
     assert intact.stream_md5(io.BytesIO(data), sink) == md5(data)
     assert sink.getvalue() == data
+
+
+def test_a_damaged_local_cache_is_named_as_such(tmp_path: Path) -> None:
+    """`data-registry verify` checks the remote only: pointing at it would send the user astray."""
+    store = Store()
+    files = version(store, store.put_listing(FILES))
+    store.put(b"rotten", name=md5(FILES["val/val.parquet"]))
+    store.cached[md5(FILES["val/val.parquet"])] = "/home/u/.dvc/cache/files/md5/ab/cdef"
+
+    with pytest.raises(CorruptObject) as raised:
+        files.copy(files.split("val", files.entries()), tmp_path / "val")
+
+    line = raised.value.one_line()
+    assert "val/val.parquet from /home/u/.dvc/cache/files/md5/ab/cdef does not match" in line
+    assert line.endswith("(delete /home/u/.dvc/cache/files/md5/ab/cdef from the DVC cache and read again)")

@@ -49,7 +49,7 @@ class ObjectSource(Protocol):
     @property
     def location(self) -> str: ...
 
-    def open(self, md5: str) -> BinaryIO: ...
+    def open(self, md5: str) -> tuple[BinaryIO, str | None]: ...
 
 
 @dataclass
@@ -67,9 +67,10 @@ class VersionFiles:
 
     def entries(self) -> list[Entry]:
         """The `.dir` listing, trusted only if it hashes to the md5 dvc.lock gives the folder."""
-        with self._open(self.folder_md5, self.folder) as stream:
+        with self._open(self.folder_md5, self.folder) as (stream, cached):
             content = stream.read()
-        self._check(hashlib.md5(content, usedforsecurity=False).hexdigest(), self.folder_md5, self.folder)
+        actual = hashlib.md5(content, usedforsecurity=False).hexdigest()
+        self._check(actual, self.folder_md5, self.folder, cached)
         return [Entry(item["relpath"], item["md5"]) for item in json.loads(content)]
 
     def split(self, name: str, entries: list[Entry]) -> list[Entry]:
@@ -95,30 +96,33 @@ class VersionFiles:
     def _copy(self, entry: Entry, folder: Path) -> None:
         path = f"{self.folder}/{entry.relpath}"
         with (
-            self._open(entry.md5, path) as source,
+            self._open(entry.md5, path) as (source, cached),
             (folder / PurePosixPath(entry.relpath).name).open("wb") as sink,
         ):
             digest = stream_md5(source, sink)
-        self._check(digest, entry.md5, path)
+        self._check(digest, entry.md5, path, cached)
 
     @contextlib.contextmanager
-    def _open(self, md5: str, path: str) -> Iterator[Any]:
+    def _open(self, md5: str, path: str) -> Iterator[tuple[Any, str | None]]:
         try:
-            stream = self.objects.open(md5)
+            stream, cached = self.objects.open(md5)
         except FileNotFoundError:
             raise RemoteError(
                 f"{self.tag}: {path} (md5 {md5}) is missing from {self.objects.location}", self._hint
             ) from None
         with stream:
-            yield stream
+            yield stream, cached
 
-    def _check(self, actual: str, expected: str, path: str) -> None:
-        if actual != expected.removesuffix(dvc.DIR_SUFFIX):
-            raise CorruptObject(
-                f"{self.tag}: {path} from {self.objects.location} does not match its md5 in dvc.lock "
-                f"(expected {expected}, got {actual}); nothing was written",
-                self._hint,
-            )
+    def _check(self, actual: str, expected: str, path: str, cached: str | None) -> None:
+        if actual == expected.removesuffix(dvc.DIR_SUFFIX):
+            return
+        # a damaged local DVC cache is not the remote's fault, and `verify` would not see it
+        hint = f"delete {cached} from the DVC cache and read again" if cached else self._hint
+        raise CorruptObject(
+            f"{self.tag}: {path} from {cached or self.objects.location} does not match its md5 in "
+            f"dvc.lock (expected {expected}, got {actual}); nothing was written",
+            hint,
+        )
 
     @property
     def _hint(self) -> str:

@@ -89,7 +89,7 @@ def _read(objects: dvc.Objects, digest: str, report: VerifyReport) -> bytes | No
     md5 = hashlib.md5(usedforsecurity=False)
     kept = bytearray()
     try:
-        stream = objects.open(digest)
+        stream, _ = objects.open(digest)
     except FileNotFoundError:
         report.missing.append(digest)
         return None
