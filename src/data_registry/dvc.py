@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -113,11 +114,23 @@ def _fetch_into(repo: Repo, cache_dir: Path, target: Path, remote: str) -> Excep
     # The overrides `open_repo` applied (remote URLs from the environment), plus the cache.
     config = {**(repo._config or {}), "cache": {"dir": str(cache_dir)}}
     try:
-        with Repo(repo.root_dir, config=config) as fetcher:
+        with Repo(repo.root_dir, config=config) as fetcher, _quiet("dvc"):
             fetcher.fetch(targets=[str(target)], remote=remote)
     except Exception as error:  # network and credential errors surface as many types
         return error
     return None
+
+
+@contextlib.contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """DVC logs each failed transfer; the caller decides whether it is an error and says so once."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def _damaged_objects(objects: Path) -> Iterator[str]:
@@ -133,7 +146,8 @@ def _corrupt(named: dict[str, str], damaged: list[str], target: Path, remote: st
     return CorruptObject(
         f"DVC remote {remote!r} holds a corrupt object for {name} (md5 {damaged[0]}; "
         f"{len(damaged)} corrupt in all); nothing was checked out",
-        f"run `data-registry verify {target.parent.name}`, then push the version again from its tag",
+        f"`data-registry verify {target.parent.name}` lists the damaged objects; "
+        "README, 'Repairing a remote', says how to replace them",
     )
 
 

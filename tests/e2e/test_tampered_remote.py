@@ -164,12 +164,18 @@ def test_wrapper_pull_refuses_a_tampered_object_and_keeps_it_out_of_cache_and_wo
     assert not (registry / TRAIN).exists()
     assert not list((registry / ".dvc/tmp").glob("verified-pull-*"))  # staging gone, stale one too
 
-    # An object the remote does not hold is rebuilt, as before: drop the damaged one, rerun.
-    (registry / ".registry/dvc-remote/files/md5" / digest[:2] / digest[2:]).unlink()
+    # The README's repair: drop the damaged object and its folder's listing from the remote,
+    # rerun (what the remote lacks is rebuilt, quietly), push; the version is whole again.
+    processed = client.outs(DS, "1.0.0", registry)[f"data/{DS}/processed"]
+    for name in (digest, processed):
+        (registry / ".registry/dvc-remote/files/md5" / name[:2] / name[2:]).unlink()
     rebuilt = run_pipeline(registry, DS, "--json")
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert json.loads(rebuilt.stdout)["status"] == "unchanged"
+    assert "ERROR" not in rebuilt.stderr, rebuilt.stderr
     assert hashlib.md5((registry / TRAIN).read_bytes(), usedforsecurity=False).hexdigest() == digest
+    assert dvc(registry, "push", "-r", "local", f"pipelines/{DS}/dvc.yaml").returncode == 0
+    assert client.verify(DS, "1.0.0", str(registry), remote="local").ok
 
 
 def train_digest_from_remote(repo: Path) -> str:
