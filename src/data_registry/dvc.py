@@ -7,16 +7,27 @@ follows DATA_REGISTRY_HOME and S3 remotes follow AWS_ENDPOINT_URL.
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from data_registry.errors import RegistryError, RemoteError, StageFailed
+from data_registry.errors import CorruptObject, RegistryError, RemoteError, StageFailed
 from data_registry.settings import Settings
 
 if TYPE_CHECKING:
     from dvc.repo import Repo
 
 LOCAL_REMOTE = "local"
+OBJECTS = Path("files", "md5")  # where DVC 3 keeps md5 objects under a cache or remote
+DIR_SUFFIX = ".dir"
+PULL_STAGING = "verified-pull-"
+CHUNK = 1 << 22
 
 
 def config_overrides(settings: Settings, remotes: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -60,11 +71,149 @@ def is_up_to_date(repo: Repo, target: Path) -> bool:
 
 
 def pull(repo: Repo, target: Path, remote: str) -> None:
-    """Fetch the previous version's outs; objects absent from the remote are rebuilt by repro."""
+    """Fetch the previous version's outs, check every object against its md5, then check out.
+
+    DVC's own fetch trusts the remote (unless it sets `verify = true`, and then a damaged object
+    reads as a missing one): a tampered object would land in the cache and the workspace, and
+    the run would call the version unchanged. So objects
+    are fetched into a cache of their own under .dvc/tmp, each is hashed against its name (the
+    names come from dvc.lock, and a `.dir` listing's name is the md5 of its bytes, so a good
+    listing vouches for its entries), and only when all match are they moved into the real
+    cache. Objects the remote does not hold stay absent and repro rebuilds them; any other
+    fetch failure (network, credentials) fails the run.
+    """
+    cache = Path(repo.cache.local.path)
+    for stale in Path(repo.tmp_dir).glob(f"{PULL_STAGING}*"):  # left by a killed run (runs never overlap)
+        shutil.rmtree(stale, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=PULL_STAGING, dir=repo.tmp_dir))
     try:
-        repo.pull(targets=[str(target)], remote=remote, allow_missing=True)
+        failure = _fetch_into(repo, staging, target, remote)
+        damaged = sorted(_damaged_objects(staging / OBJECTS))
+        if damaged:
+            raise _corrupt(
+                _version_objects(repo, target, [staging / OBJECTS, cache]), damaged, target, remote
+            )
+        _adopt(staging / OBJECTS, cache)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    if failure is not None and not _absent_from_remote(repo, target, remote):
+        raise RemoteError(f"pull from DVC remote {remote!r} failed: {reason(failure)}") from failure
+    try:
+        repo.drop_data_index()
+        repo.checkout(targets=[str(target)], allow_missing=True)
+    except Exception as error:  # a checkout can fail in as many ways as a fetch
+        raise RemoteError(
+            f"checkout after pull from DVC remote {remote!r} failed: {reason(error)}"
+        ) from error
+
+
+def _fetch_into(repo: Repo, cache_dir: Path, target: Path, remote: str) -> Exception | None:
+    """`dvc fetch` into `cache_dir` instead of the repo's cache; the error, if any, for later."""
+    from dvc.repo import Repo
+
+    # The overrides `open_repo` applied (remote URLs from the environment), plus the cache.
+    config = {**(repo._config or {}), "cache": {"dir": str(cache_dir)}}
+    try:
+        with Repo(repo.root_dir, config=config) as fetcher, _quiet("dvc"):
+            fetcher.fetch(targets=[str(target)], remote=remote)
     except Exception as error:  # network and credential errors surface as many types
-        raise RemoteError(f"pull from DVC remote {remote!r} failed: {_reason(error)}") from error
+        return error
+    return None
+
+
+@contextlib.contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """DVC logs each failed transfer; the caller decides whether it is an error and says so once."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def _damaged_objects(objects: Path) -> Iterator[str]:
+    """Names of the objects under `objects` (a cache's files/md5) that do not hash to their name."""
+    for path in objects.glob("*/*"):
+        name = path.parent.name + path.name
+        if file_md5(path) != name.removesuffix(DIR_SUFFIX):
+            yield name
+
+
+def _corrupt(named: dict[str, str], damaged: list[str], target: Path, remote: str) -> CorruptObject:
+    name = named.get(damaged[0], "an out of this version")
+    return CorruptObject(
+        f"DVC remote {remote!r} holds a corrupt object for {name} (md5 {damaged[0]}; "
+        f"{len(damaged)} corrupt in all); nothing was checked out",
+        f"`data-registry verify {target.parent.name}` lists the damaged objects; "
+        "README, 'Repairing a remote', says how to replace them",
+    )
+
+
+def _version_objects(repo: Repo, target: Path, caches: list[Path], remote: Any = None) -> dict[str, str]:
+    """{md5: repo-relative path} of the cached outs of `target`'s stages, files inside a folder
+    out included where one of `caches` (files/md5 folders), else `remote`, holds its listing intact."""
+    named: dict[str, str] = {}
+    for stage in repo.index.stages:
+        if Path(stage.path).resolve() != target.resolve():
+            continue
+        for out in stage.outs:
+            value = out.hash_info.value
+            if not (out.use_cache and value):
+                continue
+            path = Path(out.fs_path).relative_to(repo.root_dir).as_posix()
+            named[value] = path
+            for entry in _listing(value, caches, remote):
+                named[entry["md5"]] = f"{path}/{entry['relpath']}"
+    return named
+
+
+def _listing(value: str, caches: list[Path], remote: Any) -> list[dict[str, str]]:
+    """A `.dir` object's entries from the first place that holds it intact; [] otherwise."""
+    if not value.endswith(DIR_SUFFIX):
+        return []
+    for cache in caches:
+        path = cache / value[:2] / value[2:]
+        if path.is_file() and file_md5(path) == value.removesuffix(DIR_SUFFIX):
+            return list(json.loads(path.read_bytes()))
+    if remote is not None and remote.exists(value):
+        content = remote.fs.cat_file(remote.oid_to_path(value))
+        if hashlib.md5(content, usedforsecurity=False).hexdigest() == value.removesuffix(DIR_SUFFIX):
+            return list(json.loads(content))
+    return []
+
+
+def _absent_from_remote(repo: Repo, target: Path, remote: str) -> bool:
+    """True when the fetch failed only because the remote lacks objects of the version: every
+    file the cache still lacks is absent there too (a folder's listing is not saved by DVC
+    when one of its files failed). Repro rebuilds those, as `allow_missing` intends."""
+    cache = Path(repo.cache.local.path)
+    try:
+        odb = repo.cloud.get_remote_odb(remote, command="pull")
+        named = _version_objects(repo, target, [cache], odb)
+        lacking = [md5 for md5 in named if not (cache / md5[:2] / md5[2:]).exists()]
+        held = [md5 for md5 in lacking if odb.exists(md5)]
+    except Exception:  # the remote cannot even be asked: the fetch error stands
+        return False
+    return len(held) < len(lacking) and all(md5.endswith(DIR_SUFFIX) for md5 in held)
+
+
+def _adopt(staging: Path, cache: Path) -> None:
+    """Move verified objects into the real cache (a rename where both share a filesystem)."""
+    for path in staging.glob("*/*"):
+        destination = cache / path.parent.name / path.name
+        if not destination.exists():
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(path, destination)
+
+
+def file_md5(path: Path) -> str:
+    md5 = hashlib.md5(usedforsecurity=False)
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK):
+            md5.update(chunk)
+    return md5.hexdigest()
 
 
 def reproduce(repo: Repo, target: Path) -> None:
@@ -77,7 +226,7 @@ def reproduce(repo: Repo, target: Path) -> None:
         # once a DVC release keys the run cache on all params.
         repo.reproduce(targets=[str(target)], run_cache=False)
     except DvcException as error:
-        raise StageFailed(f"pipeline {target.parent.name} failed: {_reason(error)}") from error
+        raise StageFailed(f"pipeline {target.parent.name} failed: {reason(error)}") from error
 
 
 def push(repo: Repo, target: Path, remote: str) -> None:
@@ -86,7 +235,7 @@ def push(repo: Repo, target: Path, remote: str) -> None:
         repo.push(targets=[str(target)], remote=remote)
         missing = repo.status(targets=[str(target)], cloud=True, remote=remote)
     except Exception as error:  # network and credential errors surface as many types
-        raise RemoteError(f"push to DVC remote {remote!r} failed: {_reason(error)}") from error
+        raise RemoteError(f"push to DVC remote {remote!r} failed: {reason(error)}") from error
     if missing:
         raise RemoteError(f"DVC remote {remote!r} is missing {sorted(missing)} after push")
 
@@ -99,7 +248,7 @@ def add(repo: Repo, path: Path) -> str:
         stages = repo.add(str(path))
     except DvcException as error:
         raise RegistryError(
-            f"dvc add {path.name} failed: {_reason(error)}", "fix the cause and rerun; nothing was tagged"
+            f"dvc add {path.name} failed: {reason(error)}", "fix the cause and rerun; nothing was tagged"
         ) from error
     return str(stages[0].outs[0].hash_info.value)
 
@@ -121,10 +270,62 @@ def get(settings: Settings, url: str, path: str, rev: str, out: Path, remote: st
     try:
         Repo.get(url, path, out=str(out), rev=rev, remote=remote, config=config)
     except Exception as error:  # git, network and missing-object errors surface as many types
-        raise RemoteError(f"cannot get {path} at {rev} from {url}: {_reason(error)}") from error
+        raise RemoteError(f"cannot get {path} at {rev} from {url}: {reason(error)}") from error
 
 
-def _reason(error: BaseException) -> str:
+class Objects:
+    """DVC objects of one registry by md5: from the local cache when it holds them, else from
+    the remote. Nothing here checks the bytes; the caller hashes what it reads."""
+
+    def __init__(self, repo: Repo, remote: str | None, use_cache: bool) -> None:
+        self._repo = repo
+        self._remote_name = remote
+        self._use_cache = use_cache
+        self._remote: Any = None
+
+    @property
+    def remote(self) -> Any:
+        if self._remote is None:
+            self._remote = self._repo.cloud.get_remote_odb(self._remote_name, command="read")
+        return self._remote
+
+    @property
+    def location(self) -> str:
+        """The remote's URL, for messages (no credentials: those live in the config, not the URL)."""
+        return str(self.remote.fs.unstrip_protocol(self.remote.path))
+
+    def open(self, md5: str) -> tuple[BinaryIO, str | None]:
+        """A binary stream of the object, and the cache file it comes from (None: the remote);
+        FileNotFoundError when neither cache nor remote has it."""
+        if self._use_cache:
+            cached = self._repo.cache.local
+            path = cached.oid_to_path(md5)
+            if cached.fs.exists(path):
+                return cast(BinaryIO, cached.fs.open(path, "rb")), str(path)
+        path = self.remote.oid_to_path(md5)
+        if not self.remote.fs.exists(path):
+            raise FileNotFoundError(md5)
+        return cast(BinaryIO, self.remote.fs.open(path, "rb")), None
+
+
+@contextlib.contextmanager
+def open_objects(
+    url: str,
+    rev: str,
+    *,
+    remote: str | None,
+    remote_config: dict[str, Any] | None,
+    config: dict[str, Any] | None,
+    use_cache: bool = True,
+) -> Iterator[Objects]:
+    """The object stores of the registry at `url` (a checkout or a git URL) as of `rev`."""
+    from dvc.repo import Repo
+
+    with Repo.open(url, rev=rev, remote=remote, remote_config=remote_config, config=config) as repo:
+        yield Objects(repo, remote, use_cache)
+
+
+def reason(error: BaseException) -> str:
     """DVC wraps the cause: keep the innermost message, on one line."""
     while error.__cause__ is not None:
         error = error.__cause__

@@ -161,3 +161,9 @@ class GateFailed(RegistryError):
 
     def one_line(self) -> str:
         return "\n".join([super().one_line(), *(f"  {line}" for line in self.lines)])
+
+
+class CorruptObject(RemoteError):
+    """Bytes from the remote that do not hash to the md5 the version's dvc.lock names."""
+
+    hint = "run `data-registry verify <dataset> --version <version>`, then push the version again"

@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from data_registry import lockfile
 from data_registry import metadata as metadata_schema
-from data_registry.atomic import atomic_dir
-from data_registry.client import files, remote_tags
+from data_registry.client import files, intact, remote_tags
 from data_registry.client.location import Registry, locate
 from data_registry.datasets import COLLECTION_TAG_PREFIX, Dataset, validate_name
 from data_registry.errors import UnknownDataset, UsageError
@@ -84,14 +83,15 @@ def split_files(
     remote: str | None = None,
     remote_config: dict[str, Any] | None = None,
 ) -> list[Path]:
-    """The split's parquet files on this machine, fetched into the client cache on first use."""
+    """The split's parquet files on this machine, fetched into the client cache on first use
+    and checked against the version's dvc.lock on the way in (a damaged file raises, caches nothing)."""
     registry = locate(repo, remote=remote, remote_config=remote_config)
     exact = remote_tags.exact(validate_name(dataset), version)
     if exact is not None:
         cached = registry.cache_dir(tag_name(dataset, exact)) / split
         if cached.is_dir():
             return _parquet_in(cached)
-    return _parquet_in(files.materialize(registry, dataset, tag(dataset, version, registry), split))
+    return _parquet_in(intact.materialize(registry, dataset, tag(dataset, version, registry), split))
 
 
 def read_arrow(
@@ -141,18 +141,12 @@ def get(
     remote_config: dict[str, Any] | None = None,
 ) -> Path:
     """Copy a version's processed data (or one split of it) into `out`, which must not exist yet;
-    like `dvc get`, but by dataset and version, and all-or-nothing."""
+    like `dvc get`, but by dataset and version, all-or-nothing, and every file checked against
+    the md5 the version's dvc.lock names (`dvc get` trusts the remote)."""
     if out.exists():
         raise UsageError(f"{out} already exists", "choose a new --out folder or remove that one first")
     registry = locate(repo, remote=remote, remote_config=remote_config)
-    version_tag = tag(dataset, version, registry)
-    fs = files.filesystem(registry, version_tag)
-    splits = [split] if split else files.list_splits(fs, dataset)
-    with atomic_dir(out) as staging:
-        for name in splits:
-            for path in files.split_paths(fs, dataset, name, version_tag):
-                files.download(fs, registry, version_tag, path, staging / name / Path(path).name)
-    return out
+    return intact.copy_out(registry, dataset, tag(dataset, version, registry), out, split)
 
 
 def _parquet_in(folder: Path) -> list[Path]:

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from data_registry.atomic import atomic_dir
-from data_registry.client import files, remote_tags
+from data_registry.client import files, intact, remote_tags
 from data_registry.client.location import Registry, locate
 from data_registry.datasets import COLLECTION_TAG_PREFIX, validate_collection_name
 from data_registry.errors import RemoteError, UnknownCollection, UsageError
@@ -142,12 +142,13 @@ def get(
         raise UsageError(f"{out} already exists", "choose a new --out folder or remove that one first")
     registry = locate(repo, remote=remote, remote_config=remote_config)
     tag = resolve_tag(name, version, registry)
-    fs = files.filesystem(registry, tag)
-    with atomic_dir(out) as staging:
-        for relative in listing(name, tag, registry):
-            if relative.startswith(("/", "../")) or "/../" in relative:
-                raise RemoteError(f"{tag} lists a file outside its folder: {relative!r}")
-            files.download(fs, registry, tag, f"{COLLECTIONS_DIR}/{name}/{relative}", staging / relative)
+    folder = f"{COLLECTIONS_DIR}/{name}"
+    with intact.folder_files(
+        registry, f"collection:{name}", tag, folder, digest(name, tag, registry)
+    ) as found:
+        entries = found.entries()
+        with atomic_dir(out) as staging:
+            found.copy(entries, staging, keep_paths=True)
     return out
 
 

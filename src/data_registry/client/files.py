@@ -11,9 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from data_registry.atomic import atomic_dir
 from data_registry.client.location import Registry
-from data_registry.dvc import _reason
+from data_registry.dvc import reason
 from data_registry.errors import RegistryError, RegistryUnreachable, RemoteError, UnknownSplit
 from data_registry.git import Git
 
@@ -68,26 +67,6 @@ def split_paths(fs: DVCFileSystem, dataset: str, split: str, tag: str) -> list[s
     return sorted(path.lstrip("/") for path in fs.find(folder) if path.endswith(PARQUET))
 
 
-def materialize(registry: Registry, dataset: str, tag: str, split: str) -> Path:
-    """The split's files in the client cache, fetched once per registry and tag (atomically)."""
-    target = registry.cache_dir(tag) / split
-    if target.is_dir():
-        return target
-    fs = filesystem(registry, tag)
-    paths = split_paths(fs, dataset, split, tag)
-    with atomic_dir(target) as staging:
-        for path in paths:
-            download(fs, registry, tag, path, staging / Path(path).name)
-    return target
-
-
-def download(fs: DVCFileSystem, registry: Registry, tag: str, path: str, target: Path) -> None:
-    """One DVC-tracked file to a local path (from the DVC cache if there, else the remote)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with dvc_errors(registry, tag):
-        fs.get_file(path, str(target))
-
-
 @contextlib.contextmanager
 def dvc_errors(registry: Registry, tag: str) -> Iterator[None]:
     """DVC and fsspec fail with many types; the user gets one line naming registry, tag and cause."""
@@ -96,4 +75,4 @@ def dvc_errors(registry: Registry, tag: str) -> Iterator[None]:
     except RegistryError:
         raise
     except Exception as error:
-        raise RemoteError(f"cannot read {tag} from {registry.public_url}: {_reason(error)}") from error
+        raise RemoteError(f"cannot read {tag} from {registry.public_url}: {reason(error)}") from error

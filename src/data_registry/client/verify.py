@@ -3,7 +3,7 @@
 `dvc status --cloud` only checks that object names exist; this reads each object
 back from the remote and recomputes its md5, so a truncated or overwritten object
 is caught too. The DVC cache is never consulted: a healthy local cache must not
-hide a broken remote.
+hide a broken remote. DVC is reached only through `data_registry.dvc`.
 """
 
 from __future__ import annotations
@@ -13,14 +13,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from data_registry import lockfile
+from data_registry import dvc, lockfile
 from data_registry.client import collection, files
 from data_registry.client.api import Repo, tag
 from data_registry.client.location import Registry, locate
 from data_registry.errors import RemoteError
 
 CHUNK = 1 << 20
-DIR_SUFFIX = ".dir"
 
 
 @dataclass
@@ -61,23 +60,22 @@ def verify(
 
 def verify_objects(registry: Registry, version_tag: str, digests: list[str]) -> VerifyReport:
     """Read each object (and every file of a `.dir` listing) back from the remote and hash it."""
-    from dvc.repo import Repo as DvcRepo
 
     options = registry.dvc_options()
     with (
         files.dvc_errors(registry, version_tag),
-        DvcRepo.open(
+        dvc.open_objects(
             options["repo"],
-            rev=version_tag,
+            version_tag,
             remote=options["remote"],
             remote_config=options["remote_config"],
             config=options["config"],
-        ) as dvc_repo,
+            use_cache=False,
+        ) as objects,
     ):
-        odb = dvc_repo.cloud.get_remote_odb(options["remote"], command="verify")
-        report = VerifyReport(version_tag, odb.fs.unstrip_protocol(odb.path))
+        report = VerifyReport(version_tag, objects.location)
         for digest in digests:
-            _check(odb, digest, report)
+            _check(objects, digest, report)
     if not report.ok:
         raise RemoteError(
             f"{version_tag} is not intact in {report.remote}: "
@@ -88,30 +86,31 @@ def verify_objects(registry: Registry, version_tag: str, digests: list[str]) -> 
     return report
 
 
-def _check(odb: Any, digest: str, report: VerifyReport) -> None:
-    content = _read(odb, digest, report)
-    if content is None or not digest.endswith(DIR_SUFFIX):
+def _check(objects: dvc.Objects, digest: str, report: VerifyReport) -> None:
+    content = _read(objects, digest, report)
+    if content is None or not digest.endswith(dvc.DIR_SUFFIX):
         return
     for entry in json.loads(content):
-        _read(odb, entry["md5"], report)
+        _read(objects, entry["md5"], report)
 
 
-def _read(odb: Any, digest: str, report: VerifyReport) -> bytes | None:
+def _read(objects: dvc.Objects, digest: str, report: VerifyReport) -> bytes | None:
     """Stream one object, count it and check its md5; the bytes are kept only for a .dir listing."""
-    path = odb.oid_to_path(digest)
     report.objects += 1
-    if not odb.fs.exists(path):
-        report.missing.append(digest)
-        return None
     md5 = hashlib.md5(usedforsecurity=False)
     kept = bytearray()
-    with odb.fs.open(path, "rb") as stream:
+    try:
+        stream, _ = objects.open(digest)
+    except FileNotFoundError:
+        report.missing.append(digest)
+        return None
+    with stream:
         while chunk := stream.read(CHUNK):
             md5.update(chunk)
             report.bytes += len(chunk)
-            if digest.endswith(DIR_SUFFIX):
+            if digest.endswith(dvc.DIR_SUFFIX):
                 kept += chunk
-    if md5.hexdigest() != digest.removesuffix(DIR_SUFFIX):
+    if md5.hexdigest() != digest.removesuffix(dvc.DIR_SUFFIX):
         report.corrupt.append(digest)
         return None
     return bytes(kept)
