@@ -53,7 +53,7 @@ FILES = {"train/train.parquet": b"train rows" * 1000, "val/val.parquet": b"val r
 
 
 def version(store: Store, folder_md5: str) -> intact.VersionFiles:
-    return intact.VersionFiles("ds", TAG, store, folder_md5)
+    return intact.VersionFiles("ds", TAG, store, folder_md5, "data/ds/processed")
 
 
 def test_good_files_are_copied_by_split(tmp_path: Path) -> None:
