@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from data_registry import settings
+from data_registry.datasets import Dataset
+from data_registry.publish import mlflow_runs
 from tests.support.repo import dvc, git, run_pipeline, tags, tool_env
 from tests.support.s3 import OutageProxy, S3Server
 
@@ -231,14 +234,23 @@ def test_declared_publishers_run_for_new_and_unchanged_versions(registry: Path, 
     unreachable = f"sqlite:///{tmp_path / 'a-file' / 'mlflow.db'}"  # its folder cannot be made
 
     first = summary_of(run_pipeline(registry, DS, "--json", MLFLOW_TRACKING_URI=tracking))
-    second = summary_of(run_pipeline(registry, DS, "--json", MLFLOW_TRACKING_URI=tracking))
+    second = run_pipeline(registry, DS, "--json", MLFLOW_TRACKING_URI=tracking)
     failed = run_pipeline(registry, DS, "-S", "n_samples=1200", "--json", MLFLOW_TRACKING_URI=unreachable)
+    assert logged_tags(tracking) == [f"{DS}-v1.0.0"], "an unchanged run publishes nothing twice"
+    recovered = run_pipeline(registry, DS, MLFLOW_TRACKING_URI=tracking)
 
-    assert first["published"] and second["published"] and second["status"] == "unchanged"
-    assert "mlflow: already served" in run_pipeline(registry, DS, MLFLOW_TRACKING_URI=tracking).stderr
+    assert (
+        first["published"] and summary_of(second)["published"] and summary_of(second)["status"] == "unchanged"
+    )
+    assert f"mlflow: already served {DS}-v1.0.0" in second.stderr
     assert failed.returncode == 1 and f"publishing {DS}-v1.1.0 to mlflow failed" in failed.stderr
     assert tags(registry, DS) == [f"{DS}-v1.0.0", f"{DS}-v1.1.0"], "a failed publish keeps the version"
-    assert logged_tags(tracking) == [f"{DS}-v1.0.0"], "an unchanged run publishes nothing twice"
+    assert recovered.returncode == 0 and f"mlflow: published {DS}-v1.1.0" in recovered.stderr
+    assert logged_tags(tracking) == [f"{DS}-v1.0.0", f"{DS}-v1.1.0"], "the next run serves what failed"
+    publisher = mlflow_runs.BuildRunPublisher(
+        Dataset(DS, registry), settings.load(registry, {"MLFLOW_TRACKING_URI": tracking}), {}
+    )
+    assert [(copy.dataset, copy.version) for copy in publisher.served()] == [(DS, "1.1.0"), (DS, "1.0.0")]
 
 
 def test_an_unknown_publisher_is_refused_before_the_run_writes_anything(registry: Path) -> None:
@@ -257,8 +269,6 @@ def test_an_unknown_publisher_is_refused_before_the_run_writes_anything(registry
 
 def logged_tags(tracking_uri: str) -> list[str]:
     from mlflow.tracking import MlflowClient
-
-    from data_registry.publish import mlflow_runs
 
     client = MlflowClient(tracking_uri)
     experiment = client.get_experiment_by_name(mlflow_runs.EXPERIMENT)

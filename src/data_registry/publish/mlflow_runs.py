@@ -135,3 +135,9 @@ class BuildRunPublisher:
             Served(f"MLflow run {run.info.run_id}", self.dataset.name, run.data.tags["data_registry.version"])
             for run in runs
         ]
+
+
+if TYPE_CHECKING:  # mypy checks that the class is what the registry expects
+    from data_registry.publish.base import PublisherFactory
+
+    _registered: PublisherFactory = BuildRunPublisher

@@ -343,3 +343,9 @@ class PgvectorPublisher:
             Served(f"table {row['table_name']}", row["dataset"], row["version"], row["content_hash"])
             for row in rows
         ]
+
+
+if TYPE_CHECKING:  # mypy checks that the class is what the registry expects
+    from data_registry.publish.base import PublisherFactory
+
+    _registered: PublisherFactory = PgvectorPublisher
