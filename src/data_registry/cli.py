@@ -577,6 +577,9 @@ def search(
     table: Annotated[
         str | None, typer.Option("--table", help="Served table (default: the latest published).")
     ] = None,
+    dataset: Annotated[
+        str | None, typer.Option("--dataset", help="Search the table this dataset's serving.yaml names.")
+    ] = None,
     env: EnvOption = None,
     as_json: JsonOption = False,
     repo: RepoOption = None,
@@ -587,8 +590,14 @@ def search(
 
         from data_registry import quiet, settings
         from data_registry.search import search as run_search
+        from data_registry.search import served_table
 
-        found = settings.export_environment(_root(repo), env)
+        if table and dataset:
+            raise UsageError("give --table or --dataset, not both")
+        root = _root(repo)
+        if dataset:
+            table = served_table(root, dataset)
+        found = settings.export_environment(root, env)
         quiet.silence_libraries(found.verbose)
         hits = run_search(found, query, k, table)
         if as_json:

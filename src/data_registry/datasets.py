@@ -49,11 +49,6 @@ class Dataset:
         return self.pipeline_dir / "dvc.lock"
 
     @property
-    def publish_script(self) -> Path:
-        """Optional step after versioning: serving copies (a pgvector table, an MLflow run)."""
-        return self.pipeline_dir / "scripts" / "publish.py"
-
-    @property
     def data_dir(self) -> Path:
         return self.root / "data" / self.name
 

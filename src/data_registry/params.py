@@ -124,7 +124,7 @@ def refuse_unread(keys: Iterable[str], read_by_stages: Iterable[str]) -> None:
             raise ParamsError(
                 f"-S {key}: no stage of this pipeline reads {key!r}, so it changes no data",
                 "override only the params a stage lists under `params:` in dvc.yaml; "
-                "serving settings are not versioned",
+                "where a version is served goes in serving.yaml, which is not versioned data",
             )
 
 

@@ -13,7 +13,6 @@ import contextlib
 import fnmatch
 import json
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -28,6 +27,8 @@ from data_registry import dvc as dvc_ops
 from data_registry.datasets import Dataset
 from data_registry.errors import DirtyTree, GateFailed, PublishFailed
 from data_registry.git import Git
+from data_registry.publish import serving
+from data_registry.publish.base import Publisher, VersionFacts
 from data_registry.summary import Summary, key_metrics
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ def _version(
     progress: Progress,
     snapshot: release.Snapshot,
 ) -> Summary:
+    publishers = serving.publishers(dataset, env)
     subject = release.Subject(dataset.name, dataset.dvc_yaml, _versioned_paths(dataset))
     pipeline = dataset.dvc_yaml.read_text()
     params.refuse_unread(
@@ -112,7 +114,7 @@ def _version(
             summary.params_changes = {}
             summary.reason += "; the -S overrides changed no out and were rolled back"
         release.push_to_git(git, summary, request.git_push, progress)
-        _publish_serving_copies(dataset, summary, progress)
+        _publish_serving_copies(publishers, summary, progress)
         return summary
 
     previous_metadata = _at_tag(git, latest_tag, dataset.metadata_file, dataset)
@@ -126,7 +128,7 @@ def _version(
         request.bump,
     )
     release.publish(repo, git, subject, summary, bump, snapshot, request.git_push, progress)
-    _publish_serving_copies(dataset, summary, progress)
+    _publish_serving_copies(publishers, summary, progress)
     return summary
 
 
@@ -146,19 +148,23 @@ def _reproduce(repo: Repo, dataset: Dataset, remote: str, progress: Progress) ->
     dvc_ops.reproduce(repo, dataset.dvc_yaml)
 
 
-def _publish_serving_copies(dataset: Dataset, summary: Summary, progress: Progress) -> None:
-    """Run the pipeline's optional `scripts/publish.py` for the version now current.
+def _publish_serving_copies(publishers: list[Publisher], summary: Summary, progress: Progress) -> None:
+    """Call the publishers the dataset's serving.yaml declares, for the version now current.
 
-    It runs on unchanged runs too: publishing must be idempotent (skip when the target
-    already holds this content hash), so a lost serving copy comes back on the next run.
-    Run facts reach it as arguments, never through params or metadata.
+    They run on unchanged runs too: publishing is idempotent (skips when the target already
+    holds this content), so a lost serving copy comes back on the next run. Run facts reach
+    them as arguments, never through params or metadata.
     """
-    if not dataset.publish_script.is_file():
+    if not publishers:
         return
     progress(f"publishing serving copies of {summary.tag}")
-    command = [sys.executable, "scripts/publish.py", "--tag", summary.tag, "--version", summary.version]
-    if subprocess.run(command, cwd=dataset.pipeline_dir).returncode != 0:
-        raise PublishFailed(f"publishing {summary.tag} failed")
+    facts = VersionFacts(summary.tag, summary.version)
+    for publisher in publishers:
+        try:
+            report = publisher.publish(facts)
+        except Exception as error:
+            raise PublishFailed(f"publishing {summary.tag} to {publisher.name} failed: {error}") from error
+        progress(report.line())
     summary.published = True
 
 

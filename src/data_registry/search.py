@@ -10,6 +10,7 @@ import contextlib
 import importlib
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from data_registry import postgres
@@ -78,6 +79,21 @@ def search(settings: Settings, query: str, k: int = 5, table: str | None = None)
         Hit(rank, round(float(score), 4), repository, path, headers, text)
         for rank, (repository, path, headers, text, score) in enumerate(found, start=1)
     ]
+
+
+def served_table(root: Path, dataset_name: str) -> str:
+    """The table a dataset is served in, as its serving.yaml's pgvector publisher names it."""
+    from data_registry import datasets
+    from data_registry.publish import serving
+    from data_registry.publish.pgvector import Target
+
+    options = serving.load(datasets.get(root, dataset_name)).get("pgvector")
+    if options is None:
+        raise NothingServed(
+            f"{dataset_name} declares no pgvector publisher in its serving.yaml",
+            "name a dataset served in pgvector (e.g. readmes-embeddings), or pass --table",
+        )
+    return Target(**options).table
 
 
 def _import_in_background(module: str) -> threading.Thread:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from data_registry.errors import ParamsError, RegistryError
@@ -46,20 +44,3 @@ def require(values: Mapping[str, Any], key: str, holds: Callable[[Any], bool], e
 def is_count(value: Any) -> bool:
     """A positive int (bool is an int in Python, but `n_samples: true` is a mistake)."""
     return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
-@dataclass(frozen=True)
-class PublishRequest:
-    """What the wrapper tells `scripts/publish.py` (runner._publish_serving_copies): run facts,
-    which never enter params or metadata."""
-
-    tag: str
-    version: str
-
-
-def publish_request(argv: Sequence[str] | None = None) -> PublishRequest:
-    parser = argparse.ArgumentParser(description="Publish the serving copies of one dataset version.")
-    parser.add_argument("--tag", required=True)
-    parser.add_argument("--version", required=True)
-    args = parser.parse_args(argv)
-    return PublishRequest(tag=args.tag, version=args.version)

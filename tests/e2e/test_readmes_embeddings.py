@@ -13,7 +13,9 @@ import psycopg
 import pyarrow.parquet as pq
 import pytest
 
-from data_registry import metadata
+from data_registry import metadata, settings
+from data_registry.datasets import Dataset
+from data_registry.publish.pgvector import PgvectorPublisher
 from tests.support.github_api import serve_github
 from tests.support.postgres import embedded_postgres
 from tests.support.readmes import ORG, QUESTIONS_YAML, REPOSITORIES
@@ -109,6 +111,30 @@ def test_readmes_then_embeddings_are_versioned_published_and_searchable(
 
     hits = cli(registry, env, "search", "sourdough starter", "--k", "2", "--json")
     assert hits[0]["repository"] == "acme/breadbox" and len(hits) == 2
+
+    # Serving config is not data: a new table in serving.yaml makes no version, the next run serves it.
+    serving = registry / "pipelines/readmes-embeddings/serving.yaml"
+    serving.write_text(serving.read_text().replace("table: readmes_embeddings", "table: readmes_chunks"))
+    git(registry, "commit", "-q", "-am", "serve in readmes_chunks")
+    moved = run_ok(registry, "readmes-embeddings", **env)
+    assert (moved["status"], moved["tag"], moved["published"]) == (
+        "unchanged",
+        "readmes-embeddings-v1.2.0",
+        True,
+    )
+    with psycopg.connect(database) as connection:
+        rows = connection.execute(
+            "SELECT table_name, version FROM data_registry_served ORDER BY 1"
+        ).fetchall()
+    assert rows == [("readmes_chunks", "1.2.0"), ("readmes_embeddings", "1.2.0")]
+    publisher = PgvectorPublisher(
+        Dataset("readmes-embeddings", registry), settings.load(registry, env), {"table": "readmes_chunks"}
+    )
+    assert [(copy.target, copy.version) for copy in publisher.served()] == [("table readmes_chunks", "1.2.0")]
+    by_dataset = cli(
+        registry, env, "search", "sourdough starter", "--dataset", "readmes-embeddings", "--json"
+    )
+    assert by_dataset[0]["repository"] == "acme/breadbox"
     assert tags(registry, "readmes-embeddings") == [
         "readmes-embeddings-v1.0.0",
         "readmes-embeddings-v1.1.0",

@@ -175,7 +175,7 @@ def test_prompt_version_bump_makes_a_minor_version_and_an_unknown_one_writes_not
 def build_runs(env: dict[str, str]) -> list:
     import mlflow
 
-    from data_registry import build_runs as builds
+    from data_registry.publish import mlflow_runs as builds
 
     mlflow.set_tracking_uri(env["MLFLOW_TRACKING_URI"])
     experiment = mlflow.get_experiment_by_name(builds.EXPERIMENT)

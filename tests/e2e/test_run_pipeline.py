@@ -8,6 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from data_registry import settings
+from data_registry.datasets import Dataset
+from data_registry.publish import mlflow_runs
 from tests.support.repo import dvc, git, run_pipeline, tags, tool_env
 from tests.support.s3 import OutageProxy, S3Server
 
@@ -221,23 +224,53 @@ def test_commit_and_tag_reach_the_git_remote(registry: Path, s3: S3Server, tmp_p
     assert "dvc remote: minio" in annotated and "testing" not in annotated
 
 
-def test_publish_script_runs_for_new_and_unchanged_versions(registry: Path, tmp_path: Path) -> None:
-    served = tmp_path / "served.txt"
-    script = registry / "pipelines" / DS / "scripts" / "publish.py"
-    script.write_text(
-        "import sys\n"
-        "tag = sys.argv[sys.argv.index('--tag') + 1]\n"
-        f"open({str(served)!r}, 'a').write(tag + '\\n')\n"
-        "sys.exit(1 if tag.endswith('1.1.0') else 0)\n"
+def test_declared_publishers_run_for_new_and_unchanged_versions(registry: Path, tmp_path: Path) -> None:
+    serving = registry / "pipelines" / DS / "serving.yaml"
+    serving.write_text("publishers:\n  mlflow: {}\n")
+    git(registry, "add", str(serving))
+    git(registry, "commit", "-qm", "serve builds in MLflow")
+    tracking = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    (tmp_path / "a-file").write_text("")
+    unreachable = f"sqlite:///{tmp_path / 'a-file' / 'mlflow.db'}"  # its folder cannot be made
+
+    first = summary_of(run_pipeline(registry, DS, "--json", MLFLOW_TRACKING_URI=tracking))
+    second = run_pipeline(registry, DS, "--json", MLFLOW_TRACKING_URI=tracking)
+    failed = run_pipeline(registry, DS, "-S", "n_samples=1200", "--json", MLFLOW_TRACKING_URI=unreachable)
+    assert logged_tags(tracking) == [f"{DS}-v1.0.0"], "an unchanged run publishes nothing twice"
+    recovered = run_pipeline(registry, DS, MLFLOW_TRACKING_URI=tracking)
+
+    assert (
+        first["published"] and summary_of(second)["published"] and summary_of(second)["status"] == "unchanged"
     )
-    git(registry, "add", str(script))
-    git(registry, "commit", "-qm", "publish step")
-
-    first = summary_of(run_pipeline(registry, DS, "--json"))
-    second = summary_of(run_pipeline(registry, DS, "--json"))
-    failed = run_pipeline(registry, DS, "-S", "n_samples=1200", "--json")
-
-    assert first["published"] and second["published"] and second["status"] == "unchanged"
-    assert failed.returncode == 1 and "publishing synthetic-tabular-v1.1.0 failed" in failed.stderr
+    assert f"mlflow: already served {DS}-v1.0.0" in second.stderr
+    assert failed.returncode == 1 and f"publishing {DS}-v1.1.0 to mlflow failed" in failed.stderr
     assert tags(registry, DS) == [f"{DS}-v1.0.0", f"{DS}-v1.1.0"], "a failed publish keeps the version"
-    assert served.read_text().split() == [f"{DS}-v1.0.0", f"{DS}-v1.0.0", f"{DS}-v1.1.0"]
+    assert recovered.returncode == 0 and f"mlflow: published {DS}-v1.1.0" in recovered.stderr
+    assert logged_tags(tracking) == [f"{DS}-v1.0.0", f"{DS}-v1.1.0"], "the next run serves what failed"
+    publisher = mlflow_runs.BuildRunPublisher(
+        Dataset(DS, registry), settings.load(registry, {"MLFLOW_TRACKING_URI": tracking}), {}
+    )
+    assert [(copy.dataset, copy.version) for copy in publisher.served()] == [(DS, "1.1.0"), (DS, "1.0.0")]
+
+
+def test_an_unknown_publisher_is_refused_before_the_run_writes_anything(registry: Path) -> None:
+    serving = registry / "pipelines" / DS / "serving.yaml"
+    serving.write_text("publishers:\n  pgvectr: {table: t}\n")
+    git(registry, "add", str(serving))
+    git(registry, "commit", "-qm", "a typo")
+    head = git(registry, "rev-parse", "HEAD")
+
+    refused = run_pipeline(registry, DS)
+
+    assert refused.returncode == 2 and "unknown publishers ['pgvectr']" in refused.stderr
+    assert tags(registry, DS) == [] and git(registry, "rev-parse", "HEAD") == head
+    assert git(registry, "status", "--porcelain") == ""
+
+
+def logged_tags(tracking_uri: str) -> list[str]:
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient(tracking_uri)
+    experiment = client.get_experiment_by_name(mlflow_runs.EXPERIMENT)
+    runs = client.search_runs([experiment.experiment_id]) if experiment else []
+    return sorted(run.data.tags[mlflow_runs.TAG_KEY] for run in runs)

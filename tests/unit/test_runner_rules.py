@@ -62,6 +62,8 @@ def test_files_the_run_writes_itself_may_be_dirty(code: str, path: str, dataset:
     [
         (" M", "pipelines/fashion-mnist/scripts/process.py"),
         (" M", "pipelines/fashion-mnist/dvc.yaml"),
+        (" M", "pipelines/fashion-mnist/serving.yaml"),  # a tag holds the config it was served with
+        ("??", "pipelines/fashion-mnist/serving.yaml"),
         (" M", "src/data_registry/idx.py"),
         (" D", "src/data_registry/idx.py"),
         (" M", "scripts/run_pipeline.py"),

@@ -22,6 +22,16 @@ from typing import TYPE_CHECKING, Any
 from data_registry import postgres
 from data_registry.embed import embedding_matrix
 from data_registry.errors import RegistryError, UsageError
+from data_registry.publish.base import (
+    ALREADY_SERVED,
+    PUBLISHED,
+    SERVING_FILE,
+    Report,
+    Served,
+    ServingFileError,
+    VersionFacts,
+    check_options,
+)
 
 if TYPE_CHECKING:
     import psycopg
@@ -43,7 +53,7 @@ class PublishError(RegistryError):
 
 @dataclass(frozen=True)
 class Target:
-    """Where and how to serve: from the pipeline's params (the index shapes recall and speed)."""
+    """Where and how to serve: from the dataset's serving.yaml (the index shapes recall and speed)."""
 
     table: str
     m: int = 16
@@ -54,6 +64,10 @@ class Target:
             raise UsageError(
                 f"invalid table name {self.table!r}", "use [a-z_][a-z0-9_]*, at most 40 characters"
             )
+        for key in ("m", "ef_construction"):
+            value = getattr(self, key)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 2:
+                raise UsageError(f"invalid HNSW {key} {value!r}", f"set {key} to an integer of at least 2")
 
     @property
     def index(self) -> dict[str, int]:
@@ -72,7 +86,7 @@ class Release:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # "published" or "already served"
+    status: str  # PUBLISHED or ALREADY_SERVED
     rows: int
     seconds: float
 
@@ -90,7 +104,7 @@ def publish(
         postgres.ensure_vector(connection)
         ensure_registry(connection)
         if is_served(connection, target, release):
-            return Outcome("already served", served_rows(connection, target), time.perf_counter() - started)
+            return Outcome(ALREADY_SERVED, served_rows(connection, target), time.perf_counter() - started)
     table = _read(parquet_path)
     staging = f"{target.table}__staging"
     try:
@@ -104,7 +118,7 @@ def publish(
         if isinstance(error, Exception) and not isinstance(error, RegistryError):
             raise PublishError(f"publishing {release.dataset} {release.version} failed: {error}") from error
         raise
-    return Outcome("published", table.num_rows, time.perf_counter() - started)
+    return Outcome(PUBLISHED, table.num_rows, time.perf_counter() - started)
 
 
 def ensure_registry(connection: psycopg.Connection) -> None:
@@ -284,25 +298,54 @@ def _drop_quietly(conninfo: str, staging: str) -> None:
         return
 
 
-def publish_dataset(
-    dataset: Dataset, version: str, settings: Settings, options: Mapping[str, Any]
-) -> Outcome:
-    """Publish the dataset's processed embeddings as `version`, keyed by the processed out's
-    hash in dvc.lock (what the version is), with the model from its metadata.json."""
-    from data_registry import lockfile, metadata
-    from data_registry.upstream import processed_out
+class PgvectorPublisher:
+    """The `pgvector` publisher: the dataset's processed embeddings as one served table, keyed by
+    the processed out's hash in dvc.lock (what the version is), with the model from metadata.json.
 
-    unknown = set(options) - {"table", "m", "ef_construction"}
-    if unknown:
-        raise UsageError(
-            f"unknown publish.pgvector options {sorted(unknown)}", "use table, m, ef_construction"
+    Options (serving.yaml): table, and the HNSW index's m and ef_construction.
+    """
+
+    name = "pgvector"
+
+    def __init__(self, dataset: Dataset, settings: Settings, options: Mapping[str, Any]) -> None:
+        check_options(self.name, options, {"table", "m", "ef_construction"})
+        if "table" not in options:
+            raise ServingFileError(f"{SERVING_FILE}: pgvector needs a `table` to serve into")
+        self.dataset, self.settings, self.target = dataset, settings, Target(**options)
+
+    def publish(self, facts: VersionFacts) -> Report:
+        from data_registry import lockfile, metadata
+        from data_registry.upstream import processed_out
+
+        dataset = self.dataset
+        content_hash = lockfile.out_hashes(dataset.lock_file.read_text()).get(processed_out(dataset.name))
+        if content_hash is None:
+            raise PublishError(f"{dataset.name} has no processed out in dvc.lock", "run the pipeline first")
+        model = metadata.read(dataset.metadata_file).get("model", {})
+        release = Release(dataset.name, facts.version, content_hash, model)
+        parquet_path = dataset.data_dir / "processed" / EMBEDDINGS_FILE
+        outcome = publish(postgres.dsn(self.settings), parquet_path, self.target, release)
+        return Report(
+            self.name,
+            outcome.status,
+            f"table {self.target.table}",
+            facts.tag,
+            f"{outcome.rows} rows",
+            outcome.seconds,
         )
-    target = Target(**options)
-    content_hash = lockfile.out_hashes(dataset.lock_file.read_text()).get(processed_out(dataset.name))
-    if content_hash is None:
-        raise PublishError(f"{dataset.name} has no processed out in dvc.lock", "run the pipeline first")
-    release = Release(
-        dataset.name, version, content_hash, metadata.read(dataset.metadata_file).get("model", {})
-    )
-    parquet_path = dataset.data_dir / "processed" / EMBEDDINGS_FILE
-    return publish(postgres.dsn(settings), parquet_path, target, release)
+
+    def served(self) -> list[Served]:
+        with postgres.connect(postgres.dsn(self.settings)) as connection:
+            postgres.ensure_vector(connection)
+            ensure_registry(connection)
+            rows = served(connection, self.target.table)
+        return [
+            Served(f"table {row['table_name']}", row["dataset"], row["version"], row["content_hash"])
+            for row in rows
+        ]
+
+
+if TYPE_CHECKING:  # mypy checks that the class is what the registry expects
+    from data_registry.publish.base import PublisherFactory
+
+    _registered: PublisherFactory = PgvectorPublisher

@@ -1,18 +1,24 @@
-"""An MLflow run per dataset version: the params that built it, the version as an input, and the
-prompt it used, so a build shows up beside the training runs that consume it.
+"""The `mlflow` publisher: an MLflow run per dataset version, with the params that built it, the
+version as an input, and the prompt it used, so a build shows up beside the training runs that
+consume it.
 
-Runs are found again by the version's tag: publishing the same tag twice (the wrapper runs its
-publish step on unchanged runs too) logs nothing new.
+Runs are found again by the version's tag (immutable, so it names the content): publishing the
+same tag twice (the wrapper publishes on unchanged runs too) logs nothing new.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from data_registry import metadata, prompts
-from data_registry.datasets import Dataset
+from data_registry.publish.base import ALREADY_SERVED, PUBLISHED, Report, Served, VersionFacts, check_options
+
+if TYPE_CHECKING:
+    from data_registry.datasets import Dataset
+    from data_registry.settings import Settings
 
 EXPERIMENT = "data-registry-builds"
 TAG_KEY = "data_registry.tag"
@@ -92,3 +98,46 @@ def _log_prompt(run_id: str, prompt: Mapping[str, Any]) -> None:
     )
     mlflow.log_text(prompt["template"], "prompt/template.txt")
     mlflow.MlflowClient().link_prompt_version_to_run(run_id, prompt["uri"])
+
+
+class BuildRunPublisher:
+    """Options (serving.yaml): none yet; the tracking server is the environment's
+    MLFLOW_TRACKING_URI, like every other MLflow use here."""
+
+    name = "mlflow"
+
+    def __init__(self, dataset: Dataset, settings: Settings, options: Mapping[str, Any]) -> None:
+        check_options(self.name, options, set())
+        self.dataset, self.tracking_uri = dataset, settings.mlflow_tracking_uri
+
+    def publish(self, facts: VersionFacts) -> Report:
+        started = time.perf_counter()
+        run_id, created = log_build(self.dataset, facts.tag, facts.version, self.tracking_uri)
+        status = PUBLISHED if created else ALREADY_SERVED
+        return Report(
+            self.name, status, f"MLflow run {run_id}", facts.tag, seconds=time.perf_counter() - started
+        )
+
+    def served(self) -> list[Served]:
+        import mlflow
+
+        prompts.use_tracking_uri(self.tracking_uri)
+        experiment = mlflow.get_experiment_by_name(EXPERIMENT)
+        if experiment is None:
+            return []
+        runs = mlflow.search_runs(
+            [experiment.experiment_id],
+            filter_string=f"tags.`data_registry.dataset` = '{self.dataset.name}'",
+            order_by=["attributes.start_time DESC"],
+            output_format="list",
+        )
+        return [
+            Served(f"MLflow run {run.info.run_id}", self.dataset.name, run.data.tags["data_registry.version"])
+            for run in runs
+        ]
+
+
+if TYPE_CHECKING:  # mypy checks that the class is what the registry expects
+    from data_registry.publish.base import PublisherFactory
+
+    _registered: PublisherFactory = BuildRunPublisher
