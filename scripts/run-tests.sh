@@ -8,6 +8,7 @@ scripts/install-chromium.sh  # the catalog's browser tests fail (never skip) wit
 .venv/bin/ruff format --check src tests scripts pipelines
 .venv/bin/ruff check src tests scripts pipelines
 .venv/bin/mypy src
+.venv/bin/lint-imports --no-cache
 status=0
 .venv/bin/python -m pytest "$@" || status=$?
 if [[ $status -eq 5 ]]; then
