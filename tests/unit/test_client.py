@@ -58,7 +58,7 @@ def test_show_has_one_row_per_metric_with_the_splits_as_columns() -> None:
         "tag": "ds-v1.1.0",
         "registry": "/srv/registry",
         "splits": {"train": 8, "val": 2},
-        "schema": {},
+        "schema": {"train": {"columns": {f"feature_{index}": "double" for index in range(12)}}},
         "params": {"seed": 1},
         "metrics": {
             "train": {"columns": {"f0": {"mean": 0.25}}, "label_counts": {"cat": 5}},
@@ -77,6 +77,8 @@ def test_show_has_one_row_per_metric_with_the_splits_as_columns() -> None:
     ]
     assert max(len(line) for line in text.splitlines()) <= 80
     assert "".join(text.split()).count(LONG_VALUE) == 1  # folded, not cut with an ellipsis
+    schema = text.split("schema train: ")[1].split("\nparams:")[0]
+    assert [part.strip() for part in schema.split(",")] == [f"feature_{i} double" for i in range(12)]
 
 
 def one_param_change(unchanged: bool) -> dict[str, object]:

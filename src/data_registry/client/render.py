@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+import textwrap
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -51,18 +52,44 @@ def human_size(size: int | None) -> str:
 
 
 def shown(card: str, document: dict[str, Any], checks: list[dict[str, Any]] | None = None) -> str:
+    """The card, then the facts (wrapped to the terminal), the metric table and the checks."""
     facts = [
-        f"version: {document['version']}  tag: {document['tag']}  registry: {document['registry']}",
-        "rows: " + ", ".join(f"{split} {rows}" for split, rows in document["splits"].items()),
+        _wrapped(
+            "",
+            [
+                f"version: {document['version']}",
+                f"tag: {document['tag']}",
+                f"registry: {document['registry']}",
+            ],
+            "  ",
+        ),
+        _wrapped("rows:", [f"{split} {rows}" for split, rows in document["splits"].items()]),
         *(
-            f"schema {split}: " + ", ".join(f"{name} {kind}" for name, kind in section["columns"].items())
+            _wrapped(f"schema {split}:", [f"{name} {kind}" for name, kind in section["columns"].items()])
             for split, section in document["schema"].items()
         ),
-        "params: " + json.dumps(document["params"], sort_keys=True),
+        _wrapped(
+            "params:", [f"{key}={json.dumps(value)}" for key, value in sorted(document["params"].items())]
+        ),
         *metric_lines(document["metrics"], list(document["splits"])),
         *check_lines(checks or []),
     ]
     return card.rstrip() + "\n\n---\n" + "\n".join(facts)
+
+
+def _wrapped(head: str, items: list[str], separator: str = ", ") -> str:
+    """`head item, item` on indented lines at the terminal's width, broken only between items
+    (a value is never split, a long one overflows whole)."""
+    glued = separator.join(item.replace(" ", "\0") for item in items)
+    width = shutil.get_terminal_size((80, 24)).columns
+    text = textwrap.fill(
+        f"{head} {glued}".strip(),
+        width,
+        subsequent_indent="    ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return text.replace("\0", " ")
 
 
 def metric_lines(metrics: Mapping[str, Any], splits: list[str]) -> list[str]:
