@@ -410,9 +410,16 @@ def show(
 
 @app.command()
 def diff(
-    dataset: DatasetArgument, old: str, new: str, as_json: JsonOption = False, repo: RegistryOption = None
+    dataset: DatasetArgument,
+    old: str,
+    new: str,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Also the keys that stayed the same (in --json too); datasets only.")
+    ] = False,
+    as_json: JsonOption = False,
+    repo: RegistryOption = None,
 ) -> None:
-    """What changed between two versions: params, schema, rows, metrics, outs; files for a collection."""
+    """What changed between two versions: params, schema, rows, metrics, files (a collection: files)."""
     with _errors_as_one_line():
         from data_registry.client import collection, render
         from data_registry.client import diff as compare
@@ -422,8 +429,9 @@ def diff(
             report = collection.diff(name, old, new, repo)
             print(json.dumps(report, indent=2) if as_json else render.collection_differences(report))
             return
-        report = compare(dataset, old, new, repo)
-        print(json.dumps(report, indent=2) if as_json else render.differences(report))
+        # The text view always gets every key: it names each split, and --all shows them all.
+        report = compare(dataset, old, new, repo, unchanged=everything or not as_json)
+        print(json.dumps(report, indent=2) if as_json else render.differences(report, everything))
 
 
 @app.command()

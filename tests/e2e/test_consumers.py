@@ -16,11 +16,13 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
 
 from data_registry import client
+from data_registry.client.compare import flatten
 from data_registry.errors import RemoteError, UnknownVersion
 from tests.support.repo import dvc, git, make_registry, run_pipeline, tool_env
 from tests.support.s3 import BUCKET, CREDENTIALS, S3Server, running_s3
@@ -243,6 +245,7 @@ def test_cli_list_show_diff_get_and_a_missing_version(
     changes = json.loads(cli("diff", DS, "1.0.0", "1.1.0", "--repo", url, "--json", env=consumer_env).stdout)
     assert changes["params"] == {"n_samples": {"old": 5000, "new": 1500, "change": -3500}}
     assert changes["rows"]["train"] == {"old": 4000, "new": 1200, "change": -2800}
+    assert_readable_show_and_diff(url, shown["metadata"], consumer_env)
 
     out = tmp_path / "val-only"
     got = cli("get", DS, "--version", "1.1.0", "--split", "val", "--out", str(out), "--repo", url,
@@ -258,6 +261,30 @@ def test_cli_list_show_diff_get_and_a_missing_version(
         f"error: {DS} has no version '3.0' in {url} (versions: 1.0.0, 1.1.0) "
         "(pick one of the versions listed, `latest`, or a prefix such as 1.2)"
     ]
+
+
+def assert_readable_show_and_diff(url: str, document: dict[str, Any], env: dict[str, str]) -> None:
+    """The text views: show's metrics one row each with a column per split; diff of a one-param
+    change names only the groups and keys that changed, --all every one; all in 80 columns."""
+    text = cli("show", DS, "--version", "1.0", "--repo", url, env=env).stdout
+    table = text.split("\nmetrics:\n")[1].split("\nquality checks:")[0].splitlines()
+    assert table[0].split() == ["metric", "train", "val"]
+    names = {key.split(".", 1)[1] for key in flatten(document["metrics"])}
+    rows = [line.split() for line in table[2:] if line.strip()]
+    assert sorted(row[0] for row in rows) == sorted(names)  # one row per metric
+    assert all(len(row) == 3 for row in rows)  # a value for train and one for val
+
+    changed = cli("diff", DS, "1.0.0", "1.1.0", "--repo", url, env=env).stdout
+    groups = [line for line in changed.splitlines() if line.endswith(" changed")]
+    assert [group.split(":")[0] for group in groups] == ["params", "rows", "metrics", "files"]
+    assert ["n_samples", "5000", "1500", "-3500"] in [line.split() for line in changed.splitlines()]
+    assert "seed" not in changed and "schema" not in changed and "passed " not in changed
+    everything = cli("diff", DS, "1.0.0", "1.1.0", "--all", "--repo", url, env=env).stdout
+    assert "params: 1 changed, " in everything and "schema: 0 changed, 22 unchanged" in everything
+    assert ["seed", "42", "42", "="] in [line.split() for line in everything.splitlines()]
+    assert len(everything.splitlines()) > len(changed.splitlines())
+    for lines in (table, changed.splitlines(), everything.splitlines()):
+        assert max(len(line) for line in lines) <= 80
 
 
 def test_verify_reads_every_object_back_and_catches_a_corrupt_one(

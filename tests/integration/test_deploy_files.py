@@ -118,6 +118,33 @@ def test_pipelines_workflow_triggers_cover_what_change_detection_counts() -> Non
     assert ".github/scripts/argo-report.sh" in submit  # the job summary (test_argo_wait.py)
 
 
+def test_catalog_job_builds_the_site_after_the_runs_and_deploys_it_to_pages(
+    registry: Path, tmp_path: Path
+) -> None:
+    jobs = pipelines_workflow()["jobs"]
+    catalog = jobs["catalog"]
+    assert catalog["needs"] == "run"  # after every dataset's run succeeded (so after detect, image)
+    assert "if" not in catalog  # the default success(): a failed or skipped run publishes nothing
+    assert catalog["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+    assert catalog["environment"]["name"] == "github-pages"
+    steps = catalog["steps"]
+    uses = [step.get("uses", "").split("@")[0] for step in steps]
+    assert uses.index("actions/checkout") < uses.index("actions/upload-pages-artifact")
+    assert uses.index("actions/upload-pages-artifact") < uses.index("actions/deploy-pages")
+    assert steps[uses.index("actions/checkout")]["with"]["fetch-depth"] == 0  # the version tags
+    build = next(step for step in steps if "data-registry catalog" in step.get("run", ""))
+    assert build["env"]["REPO_URL"] == "${{ github.server_url }}/${{ github.repository }}.git"
+    artifact = steps[uses.index("actions/upload-pages-artifact")]["with"]["path"]
+    assert uses.index("actions/upload-pages-artifact") > steps.index(build)
+
+    # The build step's own script, in a temp registry: it writes the folder
+    # the artifact step uploads, with the snippets pointing at the repository's URL.
+    url = "https://github.example/acme/registry.git"
+    built = run_bash(build["run"], registry, REPO_URL=url)
+    assert built.returncode == 0, built.stderr
+    assert (registry / artifact / "index.html").is_file()
+
+
 def detect_step() -> dict[str, Any]:
     steps = pipelines_workflow()["jobs"]["detect"]["steps"]
     return next(step for step in steps if step.get("id") == "detect")

@@ -15,19 +15,24 @@ from data_registry.client.checks import compared
 from data_registry.client.location import locate
 
 
-def diff(dataset: str, old: str, new: str, repo: Repo = None) -> dict[str, Any]:
-    """{section: {key: {"old": a, "new": b[, "change": b - a]}}} for every key that differs."""
+def diff(dataset: str, old: str, new: str, repo: Repo = None, unchanged: bool = False) -> dict[str, Any]:
+    """{section: {key: {"old": a, "new": b[, "change": b - a]}}} for every key that differs;
+    with `unchanged`, for every key of either version (old == new where nothing changed)."""
     registry = locate(repo)
     before, after = metadata(dataset, old, registry), metadata(dataset, new, registry)
+
+    def compare(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+        return changed(a, b, unchanged)
+
     return {
         "dataset": dataset,
         "old": before["tag"],
         "new": after["tag"],
-        "params": changed(flatten(before["params"]), flatten(after["params"])),
-        "schema": changed(_columns(before["schema"]), _columns(after["schema"])),
-        "rows": changed(before["splits"], after["splits"]),
-        "metrics": changed(flatten(before["metrics"]), flatten(after["metrics"])),
-        "outs": changed(outs(dataset, old, registry), outs(dataset, new, registry)),
+        "params": compare(flatten(before["params"]), flatten(after["params"])),
+        "schema": compare(_columns(before["schema"]), _columns(after["schema"])),
+        "rows": compare(before["splits"], after["splits"]),
+        "metrics": compare(flatten(before["metrics"]), flatten(after["metrics"])),
+        "outs": compare(outs(dataset, old, registry), outs(dataset, new, registry)),
         # the newer version's expectations, and its drift from the older one, by its thresholds
         "checks": compared(before, after),
     }
@@ -45,11 +50,14 @@ def flatten(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def changed(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+def changed(
+    old: Mapping[str, Any], new: Mapping[str, Any], unchanged: bool = False
+) -> dict[str, dict[str, Any]]:
+    """The keys whose values differ (all keys with `unchanged`), a numeric change for numbers."""
     result: dict[str, dict[str, Any]] = {}
     for key in sorted(old.keys() | new.keys()):
         a, b = old.get(key), new.get(key)
-        if a == b:
+        if a == b and not unchanged:
             continue
         entry: dict[str, Any] = {"old": a, "new": b}
         if isinstance(a, int | float) and isinstance(b, int | float) and _number(a) and _number(b):
