@@ -365,7 +365,7 @@ def _collection(name: str) -> str | None:
 def versions_of(dataset: DatasetArgument, as_json: JsonOption = False, repo: RegistryOption = None) -> None:
     """A dataset's or collection's versions, oldest first (from the registry's git tags; no clone)."""
     with _errors_as_one_line():
-        from data_registry import client
+        from data_registry import client, layout
         from data_registry.client import collection
 
         name = _collection(dataset)
@@ -376,7 +376,8 @@ def versions_of(dataset: DatasetArgument, as_json: JsonOption = False, repo: Reg
             print("\n".join(found))
         else:
             stderr.print(
-                f"{dataset} has no versions yet (no tag {dataset}-vX.Y.Z); `data-registry run` makes one"
+                f"{dataset} has no versions yet (no tag {layout.tag_shape(dataset)}); "
+                "`data-registry run` makes one"
             )
 
 

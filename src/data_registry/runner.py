@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from data_registry import datasets, gates, lockfile, metadata, params, release, settings, versions
+from data_registry import datasets, gates, layout, lockfile, metadata, params, release, settings, versions
 from data_registry import dvc as dvc_ops
 from data_registry.datasets import Dataset
 from data_registry.errors import DirtyTree, GateFailed, PublishFailed
@@ -185,7 +185,7 @@ def _run_may_write(code: str, path: str, dataset: Dataset) -> bool:
     if path == dataset.relative(dataset.params_file):
         return True
     untracked = code == "??"
-    return untracked and not path.startswith(("src/", "scripts/", f"pipelines/{dataset.name}/"))
+    return untracked and not path.startswith(("src/", "scripts/", layout.pipeline_path(dataset.name) + "/"))
 
 
 @contextlib.contextmanager

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from data_registry import layout
 from data_registry.client.location import Registry
 from data_registry.dvc import reason
 from data_registry.errors import RegistryError, RegistryUnreachable, RemoteError, UnknownSplit
@@ -19,11 +20,7 @@ from data_registry.git import Git
 if TYPE_CHECKING:
     from dvc.api import DVCFileSystem
 
-PARQUET = ".parquet"
-
-
-def processed_path(dataset: str) -> str:
-    return f"data/{dataset}/processed"
+PARQUET = layout.PARQUET
 
 
 def read_text(registry: Registry, tag: str, path: str) -> str:
@@ -55,12 +52,12 @@ def filesystem(registry: Registry, tag: str) -> DVCFileSystem:
 
 
 def list_splits(fs: DVCFileSystem, dataset: str) -> list[str]:
-    return sorted(Path(entry).name for entry in fs.ls(processed_path(dataset), detail=False))
+    return sorted(Path(entry).name for entry in fs.ls(layout.processed_path(dataset), detail=False))
 
 
 def split_paths(fs: DVCFileSystem, dataset: str, split: str, tag: str) -> list[str]:
     """Repo-relative parquet files of one split at the tag, sorted; a clear error for a bad split."""
-    folder = f"{processed_path(dataset)}/{split}"
+    folder = layout.split_path(dataset, split)
     if not fs.isdir(folder):
         known = ", ".join(list_splits(fs, dataset)) or "none"
         raise UnknownSplit(f"{dataset} at {tag} has no split {split!r} (splits: {known})")

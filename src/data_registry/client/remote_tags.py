@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 
+from data_registry import layout
 from data_registry import versions as semver
 from data_registry.client.location import Registry
 from data_registry.errors import RegistryUnreachable, UnknownDataset, UnknownVersion
@@ -32,7 +33,7 @@ def dataset_versions(dataset: str, tags: list[str]) -> list[Version]:
 def pick(dataset: str, spec: str, available: list[Version], where: str) -> Version:
     """`latest`, a prefix (`1`, `1.2`: its newest version) or an exact `1.2.0`; else a clear error."""
     if not available:
-        raise UnknownDataset(f"no versions of {dataset} in {where} (no tag {dataset}-vX.Y.Z)")
+        raise UnknownDataset(f"no versions of {dataset} in {where} (no tag {layout.tag_shape(dataset)})")
     wanted = spec.removeprefix(f"{dataset}-")
     match = None if wanted == LATEST else _PREFIX.fullmatch(wanted)
     if wanted == LATEST:
@@ -50,4 +51,6 @@ def pick(dataset: str, spec: str, available: list[Version], where: str) -> Versi
 
 def exact(dataset: str, spec: str) -> Version | None:
     """The version `spec` names exactly (`1.2.0`, `v1.2.0`, `<ds>-v1.2.0`), else None."""
-    return semver.parse_tag(dataset, f"{dataset}-v{spec.removeprefix(f'{dataset}-').removeprefix('v')}")
+    return semver.parse_tag(
+        dataset, layout.tag_name(dataset, spec.removeprefix(f"{dataset}-").removeprefix("v"))
+    )

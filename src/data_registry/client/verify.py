@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from data_registry import dvc, lockfile
+from data_registry import dvc, layout, lockfile
 from data_registry.client import collection, files
 from data_registry.client.api import Repo, tag
 from data_registry.client.location import Registry, locate
@@ -50,10 +50,8 @@ def verify(
         version_tag = collection.resolve_tag(name, version, registry)
         return verify_objects(registry, version_tag, [collection.digest(name, version_tag, registry)])
     version_tag = tag(dataset, version, registry)
-    lock = files.read_text(registry, version_tag, f"pipelines/{dataset}/dvc.lock")
-    described = lockfile.metadata_outs(
-        files.read_text(registry, version_tag, f"pipelines/{dataset}/dvc.yaml")
-    )
+    lock = files.read_text(registry, version_tag, layout.lock_path(dataset))
+    described = lockfile.metadata_outs(files.read_text(registry, version_tag, layout.dvc_yaml_path(dataset)))
     digests = [digest for path, digest in lockfile.out_hashes(lock).items() if path not in described]
     return verify_objects(registry, version_tag, digests)
 
