@@ -1,7 +1,7 @@
 """Files of a registry at a tag: git-tracked text (dvc.lock, metadata.json) and DVC outs.
 
 A local checkout answers with `git show` (milliseconds, no DVC import); a git URL
-goes through `dvc.api`, which clones once per process.
+goes through `data_registry.dvc`, which clones once per process.
 """
 
 from __future__ import annotations
@@ -11,14 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from data_registry import layout
+from data_registry import dvc, layout
 from data_registry.client.location import Registry
-from data_registry.dvc import reason
 from data_registry.errors import RegistryError, RegistryUnreachable, RemoteError, UnknownSplit
 from data_registry.git import Git
 
 if TYPE_CHECKING:
-    from dvc.api import DVCFileSystem
+    from data_registry.dvc import DVCFileSystem
 
 PARQUET = layout.PARQUET
 
@@ -31,24 +30,13 @@ def read_text(registry: Registry, tag: str, path: str) -> str:
         if text is None:
             raise RegistryUnreachable(f"{path} does not exist at {tag} in {registry.public_url}")
         return text
-    import dvc.api
-
     with dvc_errors(registry, tag):
-        return str(dvc.api.read(path, repo=registry.url, rev=tag, config=registry.dvc_options()["config"]))
+        return dvc.read_text(registry.url, tag, path)
 
 
 def filesystem(registry: Registry, tag: str) -> DVCFileSystem:
-    from dvc.api import DVCFileSystem
-
-    options = registry.dvc_options()
     with dvc_errors(registry, tag):
-        return DVCFileSystem(
-            url=options["repo"],
-            rev=tag,
-            remote=options["remote"],
-            remote_config=options["remote_config"],
-            config=options["config"],
-        )
+        return dvc.filesystem(registry.access, tag)
 
 
 def list_splits(fs: DVCFileSystem, dataset: str) -> list[str]:
@@ -72,4 +60,4 @@ def dvc_errors(registry: Registry, tag: str) -> Iterator[None]:
     except RegistryError:
         raise
     except Exception as error:
-        raise RemoteError(f"cannot read {tag} from {registry.public_url}: {reason(error)}") from error
+        raise RemoteError(f"cannot read {tag} from {registry.public_url}: {dvc.reason(error)}") from error

@@ -190,17 +190,7 @@ def folder_files(
     registry: Registry, name: str, tag: str, folder: str, folder_md5: str
 ) -> Iterator[VersionFiles]:
     """The folder out at `folder` of `tag`, whose md5 the caller read from git (dvc.lock, .dvc)."""
-    options = registry.dvc_options()
-    with (
-        files.dvc_errors(registry, tag),
-        dvc.open_objects(
-            options["repo"],
-            tag,
-            remote=options["remote"],
-            remote_config=options["remote_config"],
-            config=options["config"],
-        ) as objects,
-    ):
+    with files.dvc_errors(registry, tag), dvc.open_objects(registry.access, tag) as objects:
         yield VersionFiles(name, tag, objects, folder_md5, folder)
 
 

@@ -59,17 +59,9 @@ def verify(
 def verify_objects(registry: Registry, version_tag: str, digests: list[str]) -> VerifyReport:
     """Read each object (and every file of a `.dir` listing) back from the remote and hash it."""
 
-    options = registry.dvc_options()
     with (
         files.dvc_errors(registry, version_tag),
-        dvc.open_objects(
-            options["repo"],
-            version_tag,
-            remote=options["remote"],
-            remote_config=options["remote_config"],
-            config=options["config"],
-            use_cache=False,
-        ) as objects,
+        dvc.open_objects(registry.access, version_tag, use_cache=False) as objects,
     ):
         report = VerifyReport(version_tag, objects.location)
         for digest in digests:
