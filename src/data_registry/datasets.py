@@ -74,19 +74,14 @@ def shown_name(name: str) -> str:
 def check_pipeline_files(dataset: Dataset) -> None:
     """dvc.yaml must be YAML that DVC's own schema accepts: one clear line here, before DVC
     reads it and fails with a traceback deep inside `repro`."""
-    from dvc.schema import COMPILED_MULTI_STAGE_SCHEMA
-    from voluptuous import Invalid
+    from data_registry import dvc
 
     path = dataset.relative(dataset.dvc_yaml)
     try:
         document = yaml.safe_load(dataset.dvc_yaml.read_text())
     except yaml.YAMLError as error:
         raise PipelineFileError(f"{path} is not valid YAML: {yaml_problem(error)}") from error
-    try:
-        COMPILED_MULTI_STAGE_SCHEMA(document)
-    except Invalid as error:
-        where = ".".join(str(part) for part in error.path) or "top level"
-        raise PipelineFileError(f"{path} does not fit DVC's schema at {where}: {error.msg}") from error
+    dvc.check_pipeline_schema(document, path)
 
 
 def get(root: Path, name: str) -> Dataset:

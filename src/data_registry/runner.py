@@ -31,7 +31,7 @@ from data_registry.git import Git
 from data_registry.summary import Summary, key_metrics
 
 if TYPE_CHECKING:
-    from dvc.repo import Repo
+    from data_registry.dvc import Repo
 
 Progress = release.Progress
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
 
 from data_registry import layout
 from data_registry import versions as semver
 from data_registry.client.location import Registry
-from data_registry.errors import RegistryUnreachable, UnknownDataset, UnknownVersion
+from data_registry.errors import UnknownDataset, UnknownVersion
+from data_registry.git import ls_remote_tags
 from data_registry.versions import Version
 
 _PREFIX = re.compile(r"v?(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?(?:\.(0|[1-9][0-9]*))?")
@@ -17,13 +17,7 @@ LATEST = "latest"
 
 def list_tags(registry: Registry) -> list[str]:
     """Every tag name of the registry; one `git ls-remote` round trip, peeled entries left out."""
-    result = subprocess.run(
-        ["git", "ls-remote", "--tags", "--refs", registry.url], capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["no output"])[0].removeprefix("fatal: ")
-        raise RegistryUnreachable(f"cannot list the tags of {registry.public_url}: {reason}")
-    return [line.split("refs/tags/", 1)[1] for line in result.stdout.splitlines() if "refs/tags/" in line]
+    return ls_remote_tags(registry.url, registry.public_url)
 
 
 def dataset_versions(dataset: str, tags: list[str]) -> list[Version]:
