@@ -11,10 +11,8 @@ import yaml
 from data_registry.errors import (
     InvalidCollectionName,
     InvalidDatasetName,
-    PipelineFileError,
     UnknownDataset,
     UsageError,
-    yaml_problem,
 )
 from data_registry.layout import COLLECTION_TAG_PREFIX, DVC_YAML, PIPELINES, Layout
 
@@ -69,19 +67,6 @@ def shown_name(name: str) -> str:
     if len(name) <= SHOWN_NAME_CHARS:
         return repr(name)
     return f"{name[:SHOWN_NAME_CHARS]!r}… ({len(name)} characters)"
-
-
-def check_pipeline_files(dataset: Dataset) -> None:
-    """dvc.yaml must be YAML that DVC's own schema accepts: one clear line here, before DVC
-    reads it and fails with a traceback deep inside `repro`."""
-    from data_registry import dvc
-
-    path = dataset.relative(dataset.dvc_yaml)
-    try:
-        document = yaml.safe_load(dataset.dvc_yaml.read_text())
-    except yaml.YAMLError as error:
-        raise PipelineFileError(f"{path} is not valid YAML: {yaml_problem(error)}") from error
-    dvc.check_pipeline_schema(document, path)
 
 
 def get(root: Path, name: str) -> Dataset:

@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from data_registry.errors import CorruptObject, PipelineFileError, RegistryError, RemoteError, StageFailed
+from data_registry.errors import (
+    CorruptObject,
+    PipelineFileError,
+    RegistryError,
+    RemoteError,
+    StageFailed,
+    yaml_problem,
+)
 from data_registry.remotes import LOCAL_REMOTE, config_overrides
 from data_registry.settings import Settings
 
@@ -375,11 +382,17 @@ def get_version(url: str, path: str, rev: str, out: Path) -> None:
     Repo.get(url, path, out=str(out), rev=rev)
 
 
-def check_pipeline_schema(document: Any, path: str) -> None:
-    """DVC's own dvc.yaml schema, checked before DVC reads the file and fails deep in `repro`."""
+def check_pipeline_file(dvc_yaml: Path, path: str) -> None:
+    """dvc.yaml (`path`, repo-relative, for the message) must be YAML that DVC's own schema
+    accepts: one clear line here, before DVC reads it and fails with a traceback deep inside `repro`."""
+    import yaml
     from dvc.schema import COMPILED_MULTI_STAGE_SCHEMA
     from voluptuous import Invalid
 
+    try:
+        document = yaml.safe_load(dvc_yaml.read_text())
+    except yaml.YAMLError as error:
+        raise PipelineFileError(f"{path} is not valid YAML: {yaml_problem(error)}") from error
     try:
         COMPILED_MULTI_STAGE_SCHEMA(document)
     except Invalid as error:

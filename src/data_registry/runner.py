@@ -51,7 +51,7 @@ class RunRequest:
 def run(root: Path, request: RunRequest, progress: Progress = lambda _message: None) -> Summary:
     started = time.perf_counter()
     dataset = datasets.get(root, request.dataset)
-    datasets.check_pipeline_files(dataset)
+    dvc_ops.check_pipeline_file(dataset.dvc_yaml, dataset.relative(dataset.dvc_yaml))
     git = Git(root)
     with release.repository_lock(git, request.lock_timeout, progress):
         refuse_dirty_tree(git, dataset)
