@@ -19,8 +19,6 @@ from data_registry.git import Git
 if TYPE_CHECKING:
     from data_registry.dvc import DVCFileSystem
 
-PARQUET = layout.PARQUET
-
 
 def read_text(registry: Registry, tag: str, path: str) -> str:
     """A git-tracked file's text at `tag`."""
@@ -49,7 +47,7 @@ def split_paths(fs: DVCFileSystem, dataset: str, split: str, tag: str) -> list[s
     if not fs.isdir(folder):
         known = ", ".join(list_splits(fs, dataset)) or "none"
         raise UnknownSplit(f"{dataset} at {tag} has no split {split!r} (splits: {known})")
-    return sorted(path.lstrip("/") for path in fs.find(folder) if path.endswith(PARQUET))
+    return sorted(path.lstrip("/") for path in fs.find(folder) if path.endswith(layout.PARQUET))
 
 
 @contextlib.contextmanager
