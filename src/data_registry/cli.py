@@ -1,11 +1,14 @@
 """The `data-registry` command: each command parses, calls the library, prints.
 
-Heavy modules (dvc, pyarrow) are imported inside commands so `--help` stays fast.
+Heavy modules (dvc, pyarrow, and rich, ~100 ms) are imported inside commands, and help and
+errors are plain text rather than typer's rich panels, so `--help` starts faster than `dvc --help`
+(tests/benchmarks/bench_cli_start.py).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sys
@@ -14,20 +17,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
-from rich.console import Console
 
 from data_registry.errors import RegistryError, UsageError
 from data_registry.stage import fail
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from data_registry.pin import PinResult
     from data_registry.summary import Summary
     from data_registry.versions import Part
 
 app = typer.Typer(
-    help="Versioned datasets: DVC pipelines, immutable git tags, object-store outs.", no_args_is_help=True
+    help="Versioned datasets: DVC pipelines, immutable git tags, object-store outs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,  # click's plain help: typer's rich panels cost more than dvc's whole start
+    pretty_exceptions_enable=False,  # errors are one `error:` line anyway (`main`)
 )
-stderr = Console(stderr=True)
+
+
+@functools.cache
+def _stderr() -> Console:
+    """Rich output on stderr (progress, warnings), loaded by the first command that prints."""
+    from rich.console import Console
+
+    return Console(stderr=True)
+
 
 RepoOption = Annotated[
     Path | None, typer.Option("--repo", help="Registry checkout (default: found from cwd).")
@@ -165,7 +180,7 @@ def _gate_report(as_json: bool, out: TextIO) -> Iterator[None]:
 
 
 def _progress(message: str) -> None:
-    stderr.print(f"[dim]• {message}[/]")
+    _stderr().print(f"[dim]• {message}[/]")
 
 
 def _print_summary(summary: Summary, as_json: bool, out: TextIO) -> None:
@@ -174,6 +189,8 @@ def _print_summary(summary: Summary, as_json: bool, out: TextIO) -> None:
     if as_json:
         print(summary.to_json(), file=out)
     else:
+        from rich.console import Console
+
         render(summary, Console(file=out))
 
 
@@ -231,7 +248,7 @@ def pin(
                 results.append(pinning.pin(found, env_settings, update=update, ref=revision))
             except RegistryError as error:
                 failures.append(error)
-                stderr.print(f"error: {found.name}: {error.one_line()}", highlight=False, soft_wrap=True)
+                _stderr().print(f"error: {found.name}: {error.one_line()}", highlight=False, soft_wrap=True)
                 continue
             if not as_json:
                 print(_pinned(results[-1]), flush=True)
@@ -316,7 +333,7 @@ def deps(
             print(difference.line())
         if found:
             raise StaleStageDeps(f"{len(found)} shared-code deps differ from what the stages import")
-        stderr.print("every stage's deps list each data_registry module it imports")
+        _stderr().print("every stage's deps list each data_registry module it imports")
 
 
 # --- consumers: read exact versions of a registry (a local checkout or a git URL) ---
@@ -365,7 +382,7 @@ def _collection(name: str) -> str | None:
 def versions_of(dataset: DatasetArgument, as_json: JsonOption = False, repo: RegistryOption = None) -> None:
     """A dataset's or collection's versions, oldest first (from the registry's git tags; no clone)."""
     with _errors_as_one_line():
-        from data_registry import client
+        from data_registry import client, layout
         from data_registry.client import collection
 
         name = _collection(dataset)
@@ -375,8 +392,9 @@ def versions_of(dataset: DatasetArgument, as_json: JsonOption = False, repo: Reg
         elif found:
             print("\n".join(found))
         else:
-            stderr.print(
-                f"{dataset} has no versions yet (no tag {dataset}-vX.Y.Z); `data-registry run` makes one"
+            _stderr().print(
+                f"{dataset} has no versions yet (no tag {layout.tag_shape(dataset)}); "
+                "`data-registry run` makes one"
             )
 
 
@@ -456,7 +474,7 @@ def catalog(
             f"to {report.out} in {report.seconds:.1f} s; open {report.out}/index.html"
         )
         for problem in report.problems:
-            stderr.print(f"warning: {problem}")
+            _stderr().print(f"warning: {problem}")
 
 
 @app.command()

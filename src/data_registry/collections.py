@@ -20,15 +20,15 @@ from pathlib import Path
 
 import yaml
 
-from data_registry import collection_folder, datasets, lockfile, release, settings, versions
+from data_registry import collection_folder, datasets, layout, lockfile, release, settings, versions
 from data_registry import dvc as dvc_ops
 from data_registry.atomic import atomic_dir
 from data_registry.errors import UsageError
 from data_registry.git import Git
 from data_registry.summary import Summary
 
-COLLECTIONS_DIR = Path("data") / "collections"
-TAG_PREFIX = datasets.COLLECTION_TAG_PREFIX
+COLLECTIONS_DIR = Path(layout.COLLECTIONS)
+TAG_PREFIX = layout.COLLECTION_TAG_PREFIX
 # Copies are staged where git never looks (DVC's own ignored tmp folder, same file system as the
 # target), so a copy killed half-way leaves nothing untracked in the working tree.
 STAGING_DIR = Path(".dvc") / "tmp" / "collections"
@@ -47,7 +47,7 @@ class AddRequest:
 
 def tag_prefix(name: str) -> str:
     """`cats` -> `collection-cats`: the "dataset" part of `collection-cats-v1.0.0`."""
-    return f"{TAG_PREFIX}{datasets.validate_collection_name(name)}"
+    return layout.collection_tag_name(datasets.validate_collection_name(name))
 
 
 def parse_tag(tag: str) -> tuple[str, versions.Version]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import posixpath
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,56 +11,19 @@ import yaml
 from data_registry.errors import (
     InvalidCollectionName,
     InvalidDatasetName,
-    PipelineFileError,
     UnknownDataset,
     UsageError,
-    yaml_problem,
 )
+from data_registry.layout import COLLECTION_TAG_PREFIX, DVC_YAML, PIPELINES, Layout
 
 NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*")
 # Names become folder names and git tag names (`collection-<name>-v1.2.3`): short enough for both.
 MAX_NAME_LENGTH = 64
-# Tags `collection-<name>-vX.Y.Z` belong to collections; a dataset of that name would be ambiguous.
-COLLECTION_TAG_PREFIX = "collection-"
 SHOWN_NAME_CHARS = 40
 
 
-@dataclass(frozen=True)
-class Dataset:
-    name: str
-    root: Path
-
-    @property
-    def pipeline_dir(self) -> Path:
-        return self.root / "pipelines" / self.name
-
-    @property
-    def dvc_yaml(self) -> Path:
-        return self.pipeline_dir / "dvc.yaml"
-
-    @property
-    def params_file(self) -> Path:
-        return self.pipeline_dir / "params.yaml"
-
-    @property
-    def lock_file(self) -> Path:
-        return self.pipeline_dir / "dvc.lock"
-
-    @property
-    def data_dir(self) -> Path:
-        return self.root / "data" / self.name
-
-    @property
-    def metadata_file(self) -> Path:
-        return self.data_dir / "metadata.json"
-
-    def relative(self, path: Path) -> str:
-        """Repo-relative POSIX path, the form git and `git show <rev>:<path>` want."""
-        return path.relative_to(self.root).as_posix()
-
-    def out_path(self, lock_path: str) -> str:
-        """An out as dvc.lock names it (relative to the pipeline folder), made repo-relative."""
-        return posixpath.normpath(f"pipelines/{self.name}/{lock_path}")
+class Dataset(Layout):
+    """A dataset's layout (paths: see `layout`) plus what its dvc.yaml declares."""
 
     @property
     def labels(self) -> list[str]:
@@ -75,7 +36,7 @@ def find_root(start: Path | None = None) -> Path:
     """The nearest folder at or above `start` with a `.dvc` folder and a `pipelines` folder."""
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
-        if (folder / ".dvc").is_dir() and (folder / "pipelines").is_dir():
+        if (folder / ".dvc").is_dir() and (folder / PIPELINES).is_dir():
             return folder
     raise UsageError(f"{here} is not inside a data registry", "run from the registry checkout or pass --repo")
 
@@ -108,24 +69,6 @@ def shown_name(name: str) -> str:
     return f"{name[:SHOWN_NAME_CHARS]!r}… ({len(name)} characters)"
 
 
-def check_pipeline_files(dataset: Dataset) -> None:
-    """dvc.yaml must be YAML that DVC's own schema accepts: one clear line here, before DVC
-    reads it and fails with a traceback deep inside `repro`."""
-    from dvc.schema import COMPILED_MULTI_STAGE_SCHEMA
-    from voluptuous import Invalid
-
-    path = dataset.relative(dataset.dvc_yaml)
-    try:
-        document = yaml.safe_load(dataset.dvc_yaml.read_text())
-    except yaml.YAMLError as error:
-        raise PipelineFileError(f"{path} is not valid YAML: {yaml_problem(error)}") from error
-    try:
-        COMPILED_MULTI_STAGE_SCHEMA(document)
-    except Invalid as error:
-        where = ".".join(str(part) for part in error.path) or "top level"
-        raise PipelineFileError(f"{path} does not fit DVC's schema at {where}: {error.msg}") from error
-
-
 def get(root: Path, name: str) -> Dataset:
     dataset = Dataset(validate_name(name), root)
     if not dataset.dvc_yaml.is_file():
@@ -135,9 +78,9 @@ def get(root: Path, name: str) -> Dataset:
 
 
 def discover(root: Path) -> list[Dataset]:
-    pipelines = root / "pipelines"
+    pipelines = root / PIPELINES
     return [
         Dataset(folder.name, root)
         for folder in sorted(pipelines.iterdir())
-        if NAME_PATTERN.fullmatch(folder.name) and (folder / "dvc.yaml").is_file()
+        if NAME_PATTERN.fullmatch(folder.name) and (folder / DVC_YAML).is_file()
     ]

@@ -1,8 +1,10 @@
-"""The only place that drives DVC, in-process through its Python API.
+"""The only place that drives DVC, in-process through its Python API; nothing else imports dvc.
 
 In-process keeps a no-op run cheap (one import, one status) and lets the
-environment override remotes without touching `.dvc/config`: the local remote
-follows DATA_REGISTRY_HOME and S3 remotes follow AWS_ENDPOINT_URL.
+environment override remotes without touching `.dvc/config`: every Repo opened
+here gets the overrides `remotes.config_overrides` gives (the local remote
+follows DATA_REGISTRY_HOME, S3 remotes follow AWS_ENDPOINT_URL), whether the
+registry is this checkout or a git URL.
 """
 
 from __future__ import annotations
@@ -14,40 +16,43 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
-from data_registry.errors import CorruptObject, RegistryError, RemoteError, StageFailed
+from data_registry.errors import (
+    CorruptObject,
+    PipelineFileError,
+    RegistryError,
+    RemoteError,
+    StageFailed,
+    yaml_problem,
+)
+from data_registry.remotes import LOCAL_REMOTE, config_overrides
 from data_registry.settings import Settings
 
 if TYPE_CHECKING:
+    from dvc.api import DVCFileSystem
     from dvc.repo import Repo
 
-LOCAL_REMOTE = "local"
+__all__ = ["LOCAL_REMOTE", "Access", "DVCFileSystem", "Repo", "config_overrides"]
 OBJECTS = Path("files", "md5")  # where DVC 3 keeps md5 objects under a cache or remote
 DIR_SUFFIX = ".dir"
 PULL_STAGING = "verified-pull-"
 CHUNK = 1 << 22
 
 
-def config_overrides(settings: Settings, remotes: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Environment values that must win over the committed remote settings."""
-    overrides: dict[str, dict[str, Any]] = {}
-    if LOCAL_REMOTE in remotes and settings.home != (settings.root / ".registry").resolve():
-        overrides[LOCAL_REMOTE] = {"url": str(settings.local_remote_dir)}
-    if settings.aws_endpoint_url:
-        for name, remote in remotes.items():
-            if str(remote.get("url", "")).startswith("s3://"):
-                overrides[name] = {"endpointurl": settings.aws_endpoint_url}
-    return {"remote": overrides} if overrides else {}
+def committed_remotes(root: Path) -> dict[str, dict[str, Any]]:
+    """{name: section} of a checkout's remotes: `.dvc/config` merged with `config.local`."""
+    from dvc.config import Config
+
+    return {name: dict(section) for name, section in Config(dvc_dir=str(root / ".dvc"))["remote"].items()}
 
 
 def open_repo(settings: Settings) -> Repo:
-    from dvc.config import Config
     from dvc.repo import Repo
 
-    committed = Config(dvc_dir=str(settings.root / ".dvc"))
-    repo = Repo(str(settings.root), config=config_overrides(settings, dict(committed["remote"])))
+    repo = Repo(str(settings.root), config=config_overrides(settings, committed_remotes(settings.root)))
     repo.scm_context.quiet = True  # the runner commits what DVC would tell the user to `git add`
     return repo
 
@@ -260,13 +265,11 @@ def get(settings: Settings, url: str, path: str, rev: str, out: Path, remote: st
     `open_repo` (local remote under DATA_REGISTRY_HOME, AWS_ENDPOINT_URL), and its cache
     serves what it already holds.
     """
-    from dvc.config import Config
     from dvc.repo import Repo
 
     config = None
     if Path(url).resolve() == settings.root.resolve():
-        committed = Config(dvc_dir=str(settings.root / ".dvc"))
-        config = config_overrides(settings, dict(committed["remote"])) or None
+        config = config_overrides(settings, committed_remotes(settings.root)) or None
     try:
         Repo.get(url, path, out=str(out), rev=rev, remote=remote, config=config)
     except Exception as error:  # git, network and missing-object errors surface as many types
@@ -294,6 +297,11 @@ class Objects:
         """The remote's URL, for messages (no credentials: those live in the config, not the URL)."""
         return str(self.remote.fs.unstrip_protocol(self.remote.path))
 
+    def remote_paths(self, md5s: list[str]) -> tuple[Any, list[str]]:
+        """The remote's fsspec filesystem (picklable, for Ray workers) and each object's path on it,
+        for any remote type DVC supports; its endpoint and credentials are the effective remote's."""
+        return self.remote.fs.fs, [self.remote.oid_to_path(md5) for md5 in md5s]
+
     def open(self, md5: str) -> tuple[BinaryIO, str | None]:
         """A binary stream of the object, and the cache file it comes from (None: the remote);
         FileNotFoundError when neither cache nor remote has it."""
@@ -308,21 +316,88 @@ class Objects:
         return cast(BinaryIO, self.remote.fs.open(path, "rb")), None
 
 
+@dataclass(frozen=True)
+class Access:
+    """How DVC reaches a registry: `url` (a checkout or a git URL), the remote asked for (None:
+    the registry's default) with extra settings, and the environment whose overrides apply."""
+
+    url: str
+    remote: str | None = None
+    remote_config: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+    settings: Settings | None = field(default=None, compare=False, repr=False)
+
+    def overrides(self, rev: str) -> dict[str, Any] | None:
+        """The effective remotes' overrides (see `remotes`): from the checkout's config, or for a
+        git URL from the config at `rev` (one clone, which DVC keeps for the process)."""
+        if self.settings is None:
+            return None
+        if (Path(self.url) / ".dvc").is_dir():
+            return config_overrides(self.settings, committed_remotes(Path(self.url))) or None
+        from dvc.repo import Repo
+
+        with Repo.open(self.url, rev=rev) as repo:
+            remotes = {name: dict(section) for name, section in repo.config["remote"].items()}
+        return config_overrides(self.settings, remotes) or None
+
+
 @contextlib.contextmanager
-def open_objects(
-    url: str,
-    rev: str,
-    *,
-    remote: str | None,
-    remote_config: dict[str, Any] | None,
-    config: dict[str, Any] | None,
-    use_cache: bool = True,
-) -> Iterator[Objects]:
-    """The object stores of the registry at `url` (a checkout or a git URL) as of `rev`."""
+def open_objects(access: Access, rev: str, *, use_cache: bool = True) -> Iterator[Objects]:
+    """The object stores of the registry as of `rev`, through its effective remote."""
     from dvc.repo import Repo
 
-    with Repo.open(url, rev=rev, remote=remote, remote_config=remote_config, config=config) as repo:
-        yield Objects(repo, remote, use_cache)
+    with Repo.open(
+        access.url,
+        rev=rev,
+        remote=access.remote,
+        remote_config=access.remote_config,
+        config=access.overrides(rev),
+    ) as repo:
+        yield Objects(repo, access.remote, use_cache)
+
+
+def filesystem(access: Access, rev: str) -> DVCFileSystem:
+    """The registry's tree at `rev` (git-tracked files and DVC outs), outs read from its effective remote."""
+    from dvc.api import DVCFileSystem
+
+    return DVCFileSystem(
+        url=access.url,
+        rev=rev,
+        remote=access.remote,
+        remote_config=access.remote_config,
+        config=access.overrides(rev),
+    )
+
+
+def read_text(url: str, rev: str, path: str) -> str:
+    """A git-tracked file's text at `rev` of a registry at a git URL (DVC clones it once per process)."""
+    import dvc.api
+
+    return str(dvc.api.read(path, repo=url, rev=rev))
+
+
+def get_version(url: str, path: str, rev: str, out: Path) -> None:
+    """`dvc get` with the registry's own remote choice (what an MLflow dataset source loads)."""
+    from dvc.repo import Repo
+
+    Repo.get(url, path, out=str(out), rev=rev)
+
+
+def check_pipeline_file(dvc_yaml: Path, path: str) -> None:
+    """dvc.yaml (`path`, repo-relative, for the message) must be YAML that DVC's own schema
+    accepts: one clear line here, before DVC reads it and fails with a traceback deep inside `repro`."""
+    import yaml
+    from dvc.schema import COMPILED_MULTI_STAGE_SCHEMA
+    from voluptuous import Invalid
+
+    try:
+        document = yaml.safe_load(dvc_yaml.read_text())
+    except yaml.YAMLError as error:
+        raise PipelineFileError(f"{path} is not valid YAML: {yaml_problem(error)}") from error
+    try:
+        COMPILED_MULTI_STAGE_SCHEMA(document)
+    except Invalid as error:
+        where = ".".join(str(part) for part in error.path) or "top level"
+        raise PipelineFileError(f"{path} does not fit DVC's schema at {where}: {error.msg}") from error
 
 
 def reason(error: BaseException) -> str:

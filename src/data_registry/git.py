@@ -172,3 +172,15 @@ def clone_bare(url: str, dest: Path, shown_url: str) -> Git:
         reason = (result.stderr.strip().splitlines() or ["no output"])[-1].replace(url, shown_url)
         raise RegistryUnreachable(f"cannot clone {shown_url}: {reason.removeprefix('fatal: ')}")
     return Git(dest)
+
+
+def ls_remote_tags(url: str, shown_url: str) -> list[str]:
+    """Every tag name at `url`: one `git ls-remote` round trip, no clone, peeled entries left out.
+
+    `shown_url` (the URL without credentials) is what an error names.
+    """
+    result = subprocess.run(["git", "ls-remote", "--tags", "--refs", url], capture_output=True, text=True)
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["no output"])[0].removeprefix("fatal: ")
+        raise RegistryUnreachable(f"cannot list the tags of {shown_url}: {reason.replace(url, shown_url)}")
+    return [line.split("refs/tags/", 1)[1] for line in result.stdout.splitlines() if "refs/tags/" in line]

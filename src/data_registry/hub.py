@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from data_registry import layout
 from data_registry.download import RemoteFile, file_digest, resolve_url
 from data_registry.errors import ParamsError
 
@@ -35,7 +36,9 @@ def remote_files(source: Mapping[str, Any], endpoint: str | None = None) -> list
     """The `source.files` of params.yaml (`{key: {path, sha256}}`), each saved as `<key>.parquet`."""
     base = revision_base(source["repo"], source["revision"], endpoint)
     return [
-        RemoteFile(name=f"{key}.parquet", url=resolve_url(base, entry["path"]), sha256=entry.get("sha256"))
+        RemoteFile(
+            name=layout.parquet_name(key), url=resolve_url(base, entry["path"]), sha256=entry.get("sha256")
+        )
         for key, entry in sorted(source["files"].items())
     ]
 

@@ -28,7 +28,7 @@ from data_registry.git import Git
 from data_registry.summary import Summary
 
 if TYPE_CHECKING:
-    from dvc.repo import Repo
+    from data_registry.dvc import Repo
 
 Progress = Callable[[str], None]
 LOCK_NAME = "data-registry-run.lock"

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
-from data_registry import datasets, gates, lockfile, metadata, params, release, settings, versions
+from data_registry import datasets, gates, layout, lockfile, metadata, params, release, settings, versions
 from data_registry import dvc as dvc_ops
 from data_registry.datasets import Dataset
 from data_registry.errors import DirtyTree, GateFailed, PublishFailed
@@ -32,7 +32,7 @@ from data_registry.publish.base import Publisher, VersionFacts
 from data_registry.summary import Summary, key_metrics
 
 if TYPE_CHECKING:
-    from dvc.repo import Repo
+    from data_registry.dvc import Repo
 
 Progress = release.Progress
 
@@ -52,7 +52,7 @@ class RunRequest:
 def run(root: Path, request: RunRequest, progress: Progress = lambda _message: None) -> Summary:
     started = time.perf_counter()
     dataset = datasets.get(root, request.dataset)
-    datasets.check_pipeline_files(dataset)
+    dvc_ops.check_pipeline_file(dataset.dvc_yaml, dataset.relative(dataset.dvc_yaml))
     git = Git(root)
     with release.repository_lock(git, request.lock_timeout, progress):
         refuse_dirty_tree(git, dataset)
@@ -191,7 +191,7 @@ def _run_may_write(code: str, path: str, dataset: Dataset) -> bool:
     if path == dataset.relative(dataset.params_file):
         return True
     untracked = code == "??"
-    return untracked and not path.startswith(("src/", "scripts/", f"pipelines/{dataset.name}/"))
+    return untracked and not path.startswith(("src/", "scripts/", layout.pipeline_path(dataset.name) + "/"))
 
 
 @contextlib.contextmanager

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from data_registry import dvc as dvc_ops
-from data_registry import lockfile, versions
+from data_registry import layout, lockfile, versions
 from data_registry.atomic import atomic_dir
 from data_registry.errors import ParamsError, RegistryError
 from data_registry.git import Git
@@ -22,14 +22,17 @@ RECORD = "upstream.json"
 
 def processed_out(dataset: str) -> str:
     """How dvc.lock names a dataset's processed out (relative to its pipeline folder)."""
-    return f"../../data/{dataset}/processed"
+    return layout.processed_from_pipeline(dataset)
 
 
 def fetch(settings: Settings, dataset: str, tag: str, dest: Path) -> dict[str, Any]:
     """Copy `data/<dataset>/processed` at `tag` into `dest` (replaced whole) with RECORD beside it."""
     if versions.parse_tag(dataset, tag) is None:
-        raise ParamsError(f"{tag!r} is not a version tag of {dataset}", f"pin a tag like {dataset}-v1.0.0")
-    lock_text = Git(settings.root).show(tag, f"pipelines/{dataset}/dvc.lock")
+        raise ParamsError(
+            f"{tag!r} is not a version tag of {dataset}",
+            f"pin a tag like {layout.tag_name(dataset, versions.FIRST)}",
+        )
+    lock_text = Git(settings.root).show(tag, layout.lock_path(dataset))
     digest = lockfile.out_hashes(lock_text).get(processed_out(dataset))
     if digest is None:
         raise RegistryError(
@@ -37,7 +40,7 @@ def fetch(settings: Settings, dataset: str, tag: str, dest: Path) -> dict[str, A
             "fetch tags (git fetch --tags) or pin an existing version",
         )
     with atomic_dir(dest) as staging:
-        dvc_ops.get(settings, str(settings.root), f"data/{dataset}/processed", tag, staging / "processed")
+        dvc_ops.get(settings, str(settings.root), layout.processed_path(dataset), tag, staging / "processed")
         for item in (staging / "processed").iterdir():
             shutil.move(str(item), staging / item.name)
         (staging / "processed").rmdir()

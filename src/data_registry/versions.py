@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from data_registry import layout
 from data_registry.errors import UsageError
 from data_registry.lockfile import OutsChange
 
@@ -42,16 +43,16 @@ class Version:
 
 
 def tag_name(dataset: str, version: Version) -> str:
-    return f"{dataset}-v{version}"
+    return layout.tag_name(dataset, version)
 
 
 def tag_pattern(dataset: str) -> str:
     """Glob for `git tag -l`; `parse_tag` then drops look-alikes such as `<ds>-vfoo`."""
-    return f"{dataset}-v*"
+    return layout.tag_pattern(dataset)
 
 
 def parse_tag(dataset: str, tag: str) -> Version | None:
-    prefix = f"{dataset}-v"
+    prefix = layout.tag_prefix(dataset)
     if not tag.startswith(prefix) or not _VERSION.fullmatch(tag[len(prefix) :]):
         return None
     return Version.parse(tag[len(prefix) :])

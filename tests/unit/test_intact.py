@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 import pytest
 
+from data_registry import layout
 from data_registry.client import intact
 from data_registry.errors import CorruptObject, RemoteError, UnknownSplit
 
@@ -53,7 +54,7 @@ FILES = {"train/train.parquet": b"train rows" * 1000, "val/val.parquet": b"val r
 
 
 def version(store: Store, folder_md5: str) -> intact.VersionFiles:
-    return intact.VersionFiles("ds", TAG, store, folder_md5, "data/ds/processed")
+    return intact.VersionFiles("ds", TAG, store, folder_md5, layout.processed_path("ds"))
 
 
 def test_good_files_are_copied_by_split(tmp_path: Path) -> None:

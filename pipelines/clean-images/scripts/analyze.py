@@ -28,7 +28,7 @@ SPLIT = "images"
 def main() -> None:
     config = params.load()
     dataset = datasets.get(datasets.find_root(), DATASET)
-    files = {SPLIT: dataset.data_dir / "processed" / SPLIT / f"{SPLIT}.parquet"}
+    files = {SPLIT: dataset.split_file(SPLIT)}
     report = json.loads((dataset.data_dir / "removed.json").read_text())
     by_reason = dict(
         sorted(Counter(image_checks.reason_kind(item["reason"]) for item in report["removed"]).items())
@@ -60,7 +60,7 @@ def main() -> None:
     )
     metadata.write(dataset.metadata_file, document)
     profile.write_csv(
-        dataset.data_dir / "plots" / "removed_by_reason.csv",
+        dataset.plots_dir / "removed_by_reason.csv",
         ["reason", "count"],
         [{"reason": reason, "count": count} for reason, count in by_reason.items()],
     )

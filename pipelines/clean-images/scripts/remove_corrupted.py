@@ -17,7 +17,7 @@ def main() -> None:
     classes = [collections.parse_tag(tag)[0] for tag in config["collections"]]
     removal = image_checks.remove_corrupted(
         dataset.data_dir / "collections",
-        dataset.data_dir / "processed" / "images" / "images.parquet",
+        dataset.split_file("images"),
         classes,
         config["formats"],
         max_pixels=stage.require(config, "max_pixels", stage.is_count, "a positive integer"),

@@ -16,20 +16,20 @@ def main() -> None:
     classes = config["classes"]
     dataset = datasets.get(datasets.find_root(), DATASET)
     splits = sorted(config["source"]["files"])
-    files = {split: dataset.data_dir / "processed" / split / f"{split}.parquet" for split in splits}
+    files = {split: dataset.split_file(split) for split in splits}
     tables = {split: parquet.read(path) for split, path in files.items()}
     metrics: dict[str, Any] = {split: text.split_metrics(table, classes) for split, table in tables.items()}
     metrics["leakage"] = text.leakage({split: tables[split] for split in ("train", "val", "test")})
     document = metadata.build(
         DATASET,
-        source=hub.describe_source(config["source"], dataset.data_dir / "raw"),
+        source=hub.describe_source(config["source"], dataset.raw_dir),
         params={"classes": classes},
         files=files,
         metrics=metrics,
         quality=quality.evaluate(dataset.pipeline_dir, tables, metrics),
     )
     metadata.write(dataset.metadata_file, document)
-    plots = dataset.data_dir / "plots"
+    plots = dataset.plots_dir
     profile.write_csv(
         plots / "label_distribution.csv",
         ["split", "label", "class", "count"],

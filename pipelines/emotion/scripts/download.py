@@ -15,7 +15,7 @@ def main() -> None:
     source = params.load()["source"]
     dataset = datasets.get(datasets.find_root(), DATASET)
     files = hub.remote_files(source, settings.load(dataset.root).hf_endpoint)
-    download.fetch_pinned(files, dataset.data_dir / "raw", trust_on_first_use=source["trust_on_first_use"])
+    download.fetch_pinned(files, dataset.raw_dir, trust_on_first_use=source["trust_on_first_use"])
 
 
 if __name__ == "__main__":

@@ -13,10 +13,8 @@ def main() -> None:
     classes = config["classes"]
     dataset = datasets.get(datasets.find_root(), DATASET)
     for split in sorted(config["source"]["files"]):
-        table = text.read_labelled(dataset.data_dir / "raw" / f"{split}.parquet", classes)
-        parquet.write(
-            table, dataset.data_dir / "processed" / split / f"{split}.parquet", {"classes": classes}
-        )
+        table = text.read_labelled(dataset.raw_parquet(split), classes)
+        parquet.write(table, dataset.split_file(split), {"classes": classes})
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ def main() -> None:
     config = params.load()
     classes = config["classes"]
     dataset = datasets.get(datasets.find_root(), DATASET)
-    files = {split: dataset.data_dir / "processed" / split / f"{split}.parquet" for split in SPLITS}
+    files = {split: dataset.split_file(split) for split in SPLITS}
     tables = {split: parquet.read(path) for split, path in files.items()}
     metrics = {split: split_metrics(table, classes) for split, table in tables.items()}
     document = metadata.build(
@@ -35,7 +35,7 @@ def main() -> None:
         quality=quality.evaluate(dataset.pipeline_dir, tables, metrics),
     )
     metadata.write(dataset.metadata_file, document)
-    write_class_distribution(dataset.data_dir / "plots" / "class_distribution.csv", metrics, classes)
+    write_class_distribution(dataset.plots_dir / "class_distribution.csv", metrics, classes)
 
 
 def split_metrics(table: pa.Table, classes: list[str]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ def main() -> None:
     dataset = datasets.get(datasets.find_root(), DATASET)
     mirror = settings.load(dataset.root).mirror
     files = download.remote_files(source, mirror)
-    fetched = download.fetch_all(files, dataset.data_dir / "raw")
+    fetched = download.fetch_all(files, dataset.raw_dir)
     megabytes = sum(item.size for item in fetched) / 1e6
     host = download.redact(files[0].url).rsplit("/", 1)[0]
     print(f"fetched {len(fetched)} files ({megabytes:.1f} MB) from {host}", file=sys.stderr)

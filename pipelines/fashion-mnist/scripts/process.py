@@ -16,11 +16,11 @@ def main() -> None:
     config = params.load()
     files = config["source"]["files"]
     dataset = datasets.get(datasets.find_root(), DATASET)
-    raw, processed = dataset.data_dir / "raw", dataset.data_dir / "processed"
+    raw = dataset.raw_dir
     for split in SPLITS:
         pixels = idx.read_images(raw / files[f"{split}_images"]["name"])
         labels = idx.read_labels(raw / files[f"{split}_labels"]["name"])
-        images.write_split(pixels, labels, config["classes"], processed / split / f"{split}.parquet")
+        images.write_split(pixels, labels, config["classes"], dataset.split_file(split))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ def main() -> None:
     dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
     values = params.load(dataset.pipeline_dir)
     spec = embed.ModelSpec(**values["model"])
-    path = dataset.data_dir / "processed" / EMBEDDINGS_FILE
+    path = dataset.processed_dir / EMBEDDINGS_FILE
     table = parquet.read(path)
     lengths = pc.utf8_length(table.column("text"))
     questions = retrieval.load_questions(dataset.pipeline_dir / "questions.yaml")
@@ -52,12 +52,12 @@ def main() -> None:
         files={"chunks": path},
         metrics=metrics,
         quality=quality.evaluate(dataset.pipeline_dir, {"chunks": table}, metrics),
-        upstream=upstream.read_record(dataset.data_dir / "raw"),
+        upstream=upstream.read_record(dataset.raw_dir),
         model=spec.describe(table.schema.field("embedding").type.list_size),
     )
     metadata.write(dataset.metadata_file, document)
     rows = profile.histogram(lengths, HISTOGRAM_BINS, x="chars")
-    profile.write_csv(dataset.data_dir / "plots" / "chunk_lengths.csv", ["chars", "count"], rows)
+    profile.write_csv(dataset.plots_dir / "chunk_lengths.csv", ["chars", "count"], rows)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,9 @@ NAME = "readmes-embeddings"
 def main() -> None:
     dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
     values = params.load(dataset.pipeline_dir)["chunking"]
-    documents = parquet.read(dataset.data_dir / "raw" / "documents" / "documents.parquet")
+    documents = parquet.read(dataset.raw_dir / "documents" / "documents.parquet")
     chunks = chunking.chunk_documents(documents, values["size"], values["overlap"])
-    parquet.write(chunks, dataset.data_dir / "interim" / "chunks.parquet")
+    parquet.write(chunks, dataset.interim_dir / "chunks.parquet")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ NAME = "readmes-embeddings"
 def main() -> None:
     dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
     pinned = params.load(dataset.pipeline_dir)["upstream"]
-    upstream.fetch(settings.load(dataset.root), pinned["dataset"], pinned["tag"], dataset.data_dir / "raw")
+    upstream.fetch(settings.load(dataset.root), pinned["dataset"], pinned["tag"], dataset.raw_dir)
 
 
 if __name__ == "__main__":

@@ -13,9 +13,9 @@ NAME = "readmes-embeddings"
 def main() -> None:
     dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
     spec = embed.ModelSpec(**params.load(dataset.pipeline_dir)["model"])
-    chunks = parquet.read(dataset.data_dir / "interim" / "chunks.parquet")
+    chunks = parquet.read(dataset.interim_dir / "chunks.parquet")
     table = embed.embed_chunks(chunks, spec, settings.load(dataset.root))
-    parquet.write(table, dataset.data_dir / "processed" / EMBEDDINGS_FILE)
+    parquet.write(table, dataset.processed_dir / EMBEDDINGS_FILE)
 
 
 if __name__ == "__main__":

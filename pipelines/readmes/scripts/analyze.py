@@ -15,12 +15,12 @@ NAME = "readmes"
 def main() -> None:
     dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
     values = params.load(dataset.pipeline_dir)
-    path = dataset.data_dir / "processed" / "documents" / "documents.parquet"
+    path = dataset.split_file("documents")
     table = parquet.read(path)
     lengths = pa.table({"chars": pc.utf8_length(table.column("text"))})
     source = {key: value for key, value in values["source"].items() if value not in ("", None, [])}
     source["licence"] = "per repository: see each repository's LICENSE"
-    source["files"] = markdown_docs.manifest(markdown_docs.read_raw(dataset.data_dir / "raw"))
+    source["files"] = markdown_docs.manifest(markdown_docs.read_raw(dataset.raw_dir))
     metrics = {
         "documents": {
             "repositories": profile.distinct_counts(table.column("repository")),

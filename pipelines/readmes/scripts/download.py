@@ -13,7 +13,7 @@ def main() -> None:
     dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
     source = params.load(dataset.pipeline_dir)["source"]
     documents = markdown_docs.collect(source, dataset.pipeline_dir, settings.load(dataset.root))
-    markdown_docs.write_raw(documents, dataset.data_dir / "raw")
+    markdown_docs.write_raw(documents, dataset.raw_dir)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,8 @@ NAME = "readmes"
 
 def main() -> None:
     dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
-    documents = markdown_docs.read_raw(dataset.data_dir / "raw")
-    parquet.write(
-        markdown_docs.to_table(documents), dataset.data_dir / "processed" / "documents" / "documents.parquet"
-    )
+    documents = markdown_docs.read_raw(dataset.raw_dir)
+    parquet.write(markdown_docs.to_table(documents), dataset.split_file("documents"))
 
 
 if __name__ == "__main__":

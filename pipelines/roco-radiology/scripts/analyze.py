@@ -20,13 +20,13 @@ LENGTH_BINS = 20
 def main() -> None:
     config = params.load()
     dataset = datasets.get(datasets.find_root(), DATASET)
-    files = {split: vlm.shards(dataset.data_dir / "processed" / split) for split in SPLITS}
+    files = {split: vlm.shards(dataset.split_dir(split)) for split in SPLITS}
     tables = {split: pa.concat_tables(parquet.read(path) for path in paths) for split, paths in files.items()}
     metrics: dict[str, Any] = {split: split_metrics(table) for split, table in tables.items()}
     metrics["dropped"] = dropped_metrics(json.loads((dataset.data_dir / "dropped.json").read_text()))
     document = metadata.build(
         DATASET,
-        source=hub.describe_source(config["source"], dataset.data_dir / "raw"),
+        source=hub.describe_source(config["source"], dataset.raw_dir),
         params={
             key: config[key]
             for key in ("max_samples", "split", "shard_rows", "image_formats", "modality_concepts")
@@ -67,7 +67,7 @@ def dropped_metrics(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_plots(dataset: datasets.Dataset, tables: dict[str, pa.Table], metrics: dict[str, Any]) -> None:
-    plots = dataset.data_dir / "plots"
+    plots = dataset.plots_dir
     profile.write_csv(
         plots / "modality_distribution.csv",
         ["split", "modality", "count"],

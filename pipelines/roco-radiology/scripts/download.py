@@ -18,7 +18,7 @@ def main() -> None:
     dataset = datasets.get(datasets.find_root(), DATASET)
     files = hub.remote_files(source, settings.load(dataset.root).hf_endpoint)
     download.require_pinned(files, trust_on_first_use=source.get("trust_on_first_use", False))
-    for item in download.fetch_all(files, dataset.data_dir / "raw"):
+    for item in download.fetch_all(files, dataset.raw_dir):
         print(f"fetched {item.path.name} ({item.size} bytes, sha256 {item.sha256})", file=sys.stderr)
 
 

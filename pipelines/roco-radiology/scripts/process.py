@@ -23,8 +23,7 @@ def main() -> None:
     prompt = json.loads((dataset.data_dir / "prompt.json").read_text())
     source = config["source"]
     pooled = pa.concat_tables(
-        vlm.read_source(dataset.data_dir / "raw" / f"{key}.parquet", source["columns"])
-        for key in sorted(source["files"])
+        vlm.read_source(dataset.raw_parquet(key), source["columns"]) for key in sorted(source["files"])
     )
     chosen = vlm.sample(pooled, config["split"]["seed"], config["max_samples"])
     kept, dropped = vlm.check_rows(chosen, config["image_formats"])
@@ -37,7 +36,7 @@ def main() -> None:
     for name, table in vlm.train_val_test(
         records, split["val_fraction"], split["test_fraction"], split["seed"]
     ).items():
-        vlm.write_shards(table, dataset.data_dir / "processed" / name, config["shard_rows"], schema_metadata)
+        vlm.write_shards(table, dataset.split_dir(name), config["shard_rows"], schema_metadata)
     document = {"source_rows": chosen.num_rows, "dropped": [asdict(item) for item in dropped]}
     atomic.write_text(
         dataset.data_dir / "dropped.json", json.dumps(document, indent=2, sort_keys=True) + "\n"

@@ -25,7 +25,7 @@ def split_metrics(table: pa.Table, class_names: list[str]) -> dict[str, object]:
 
 def main() -> None:
     dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
-    files = {split: dataset.data_dir / "processed" / split / f"{split}.parquet" for split in ("train", "val")}
+    files = {split: dataset.split_file(split) for split in ("train", "val")}
     tables = {split: parquet.read(path) for split, path in files.items()}
     class_names = parquet.schema_metadata(tables["train"].schema)["class_names"]
     metrics = {split: split_metrics(table, class_names) for split, table in tables.items()}
@@ -40,7 +40,7 @@ def main() -> None:
     metadata.write(dataset.metadata_file, document)
     everything = pa.concat_tables(tables.values())
     rows = profile.histogram(everything.column("target"), HISTOGRAM_BINS, x="target")
-    profile.write_csv(dataset.data_dir / "plots" / "target_distribution.csv", ["target", "count"], rows)
+    profile.write_csv(dataset.plots_dir / "target_distribution.csv", ["target", "count"], rows)
 
 
 if __name__ == "__main__":

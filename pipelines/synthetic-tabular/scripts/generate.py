@@ -54,7 +54,7 @@ def main() -> None:
         values["feature_shift"],
         stage.require(values, "flip_positive", lambda share: 0 <= share <= 1, "a share between 0 and 1"),
     )
-    parquet.write(table, dataset.data_dir / "raw" / "synthetic.parquet", {"class_names": CLASS_NAMES})
+    parquet.write(table, dataset.raw_dir / "synthetic.parquet", {"class_names": CLASS_NAMES})
 
 
 if __name__ == "__main__":

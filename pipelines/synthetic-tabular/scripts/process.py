@@ -12,9 +12,9 @@ NAME = "synthetic-tabular"
 def main() -> None:
     dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
     values = params.load(dataset.pipeline_dir)
-    raw = parquet.read(dataset.data_dir / "raw" / "synthetic.parquet")
+    raw = parquet.read(dataset.raw_dir / "synthetic.parquet")
     for split, table in splits.train_val(raw, values["val_fraction"], values["seed"]).items():
-        parquet.write(table, dataset.data_dir / "processed" / split / f"{split}.parquet")
+        parquet.write(table, dataset.split_file(split))
 
 
 if __name__ == "__main__":

@@ -20,13 +20,13 @@ COLOR = "color"
 def main() -> None:
     config = params.load()
     dataset = datasets.get(datasets.find_root(), DATASET)
-    files = {split: dataset.data_dir / "processed" / split / f"{split}.parquet" for split in SPLITS}
+    files = {split: dataset.split_file(split) for split in SPLITS}
     tables = {split: parquet.read(path) for split, path in files.items()}
     metrics: dict[str, Any] = {split: split_metrics(table) for split, table in tables.items()}
     metrics["all"] = {"duplicate_rows": profile.duplicate_rows(pa.concat_tables(tables.values()))}
     document = metadata.build(
         DATASET,
-        source=describe_source(config["source"], dataset.data_dir / "raw"),
+        source=describe_source(config["source"], dataset.raw_dir),
         params={"split": config["split"]},
         files=files,
         metrics=metrics,
@@ -34,7 +34,7 @@ def main() -> None:
     )
     metadata.write(dataset.metadata_file, document)
     profile.write_csv(
-        dataset.data_dir / "plots" / "quality_distribution.csv",
+        dataset.plots_dir / "quality_distribution.csv",
         ["split", COLOR, TARGET, "count"],
         quality_rows({split: metrics[split] for split in SPLITS}),
     )

@@ -16,7 +16,7 @@ def main() -> None:
     source = params.load()["source"]
     dataset = datasets.get(datasets.find_root(), DATASET)
     files = download.remote_files(source, settings.load(dataset.root).mirror)
-    download.fetch_pinned(files, dataset.data_dir / "raw", trust_on_first_use=source["trust_on_first_use"])
+    download.fetch_pinned(files, dataset.raw_dir, trust_on_first_use=source["trust_on_first_use"])
 
 
 if __name__ == "__main__":

@@ -32,13 +32,13 @@ TARGET = "quality"
 def main() -> None:
     config = params.load()
     dataset = datasets.get(datasets.find_root(), DATASET)
-    raw = dataset.data_dir / "raw"
+    raw = dataset.raw_dir
     tables = [read_wines(raw / entry["name"], color) for color, entry in config["source"]["files"].items()]
     table = pa.concat_tables(tables)
     split = config["split"]
     parts = splits.stratified_train_val(table, TARGET, split["val_fraction"], split["seed"])
     for name, part in parts.items():
-        parquet.write(part, dataset.data_dir / "processed" / name / f"{name}.parquet")
+        parquet.write(part, dataset.split_file(name))
 
 
 def read_wines(path: Path, color: str) -> pa.Table:

@@ -10,11 +10,11 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data_registry import lockfile
+from data_registry import layout, lockfile
 from data_registry import metadata as metadata_schema
 from data_registry.client import files, intact, remote_tags
 from data_registry.client.location import Registry, locate
-from data_registry.datasets import COLLECTION_TAG_PREFIX, Dataset, validate_name
+from data_registry.datasets import Dataset, validate_name
 from data_registry.errors import UnknownDataset, UsageError
 from data_registry.versions import tag_name
 
@@ -34,9 +34,9 @@ def versions(dataset: str, repo: Repo = None) -> list[str]:
     found = remote_tags.dataset_versions(validate_name(dataset), tags)
     root = registry.local_root
     if not found and (root is None or not Dataset(dataset, root).dvc_yaml.is_file()):
-        is_collection = bool(remote_tags.dataset_versions(f"{COLLECTION_TAG_PREFIX}{dataset}", tags))
+        is_collection = bool(remote_tags.dataset_versions(layout.collection_tag_name(dataset), tags))
         raise UnknownDataset(
-            f"no dataset {dataset!r} in {registry.public_url} (no tag {dataset}-vX.Y.Z)",
+            f"no dataset {dataset!r} in {registry.public_url} (no tag {layout.tag_shape(dataset)})",
             f"{dataset} is a collection: name it collection:{dataset}" if is_collection else None,
         )
     return [str(version) for version in found]
@@ -51,7 +51,7 @@ def resolve(dataset: str, version: str = LATEST, repo: Repo = None) -> str:
 
 def tag(dataset: str, version: str = LATEST, repo: Repo = None) -> str:
     """The immutable git tag of a version, e.g. `fashion-mnist-v1.2.0`."""
-    return f"{dataset}-v{resolve(dataset, version, repo)}"
+    return layout.tag_name(dataset, resolve(dataset, version, repo))
 
 
 def metadata(dataset: str, version: str = LATEST, repo: Repo = None) -> dict[str, Any]:
@@ -59,8 +59,8 @@ def metadata(dataset: str, version: str = LATEST, repo: Repo = None) -> dict[str
     never stored in the file)."""
     registry = locate(repo)
     exact = resolve(dataset, version, registry)
-    version_tag = f"{dataset}-v{exact}"
-    document = json.loads(files.read_text(registry, version_tag, f"data/{dataset}/metadata.json"))
+    version_tag = layout.tag_name(dataset, exact)
+    document = json.loads(files.read_text(registry, version_tag, layout.metadata_path(dataset)))
     metadata_schema.validate(document)
     return {**document, "version": exact, "tag": version_tag, "registry": registry.public_url}
 
@@ -69,9 +69,8 @@ def outs(dataset: str, version: str = LATEST, repo: Repo = None) -> dict[str, st
     """{repo-relative out path: md5} from dvc.lock at the version's tag: the version's identity."""
     registry = locate(repo)
     version_tag = tag(dataset, version, registry)
-    lock = files.read_text(registry, version_tag, f"pipelines/{dataset}/dvc.lock")
-    named = Dataset(dataset, Path())
-    return {named.out_path(path): digest for path, digest in lockfile.out_hashes(lock).items()}
+    lock = files.read_text(registry, version_tag, layout.lock_path(dataset))
+    return {layout.out_path(dataset, path): digest for path, digest in lockfile.out_hashes(lock).items()}
 
 
 def split_files(
@@ -150,10 +149,10 @@ def get(
 
 
 def _parquet_in(folder: Path) -> list[Path]:
-    return sorted(folder.glob(f"*{files.PARQUET}"))
+    return sorted(folder.glob(f"*{layout.PARQUET}"))
 
 
 def card(dataset: str, version: str = LATEST, repo: Repo = None) -> str:
     """The dataset card (pipelines/<ds>/README.md) as it was at the version's tag."""
     registry = locate(repo)
-    return files.read_text(registry, tag(dataset, version, registry), f"pipelines/{dataset}/README.md")
+    return files.read_text(registry, tag(dataset, version, registry), layout.card_path(dataset))

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import yaml
 
+from data_registry import layout
 from data_registry.client import collection, files, remote_tags
 from data_registry.client.api import Repo, metadata
 from data_registry.client.location import Registry, locate
-from data_registry.datasets import COLLECTION_TAG_PREFIX, Dataset, discover
+from data_registry.datasets import discover
 from data_registry.errors import RegistryError
 from data_registry.versions import split_tag, tag_name
 
@@ -28,7 +28,7 @@ def catalog(repo: Repo = None) -> list[dict[str, Any]]:
     registry = locate(repo)
     tags = remote_tags.list_tags(registry)
     names = {split[0] for tag in tags if (split := split_tag(tag))}
-    names = {name for name in names if not name.startswith(COLLECTION_TAG_PREFIX)}
+    names = {name for name in names if not name.startswith(layout.COLLECTION_TAG_PREFIX)}
     if registry.local_root is not None:
         names |= {dataset.name for dataset in discover(registry.local_root)}
     datasets = [_dataset_entry(name, tags, registry) for name in sorted(names)]
@@ -42,7 +42,7 @@ def _dataset_entry(name: str, tags: list[str], registry: Registry) -> dict[str, 
     if found:
         with _error_into(entry):
             document = metadata(name, str(found[-1]), registry)
-            lock = files.read_text(registry, document["tag"], f"pipelines/{name}/dvc.lock")
+            lock = files.read_text(registry, document["tag"], layout.lock_path(name))
             entry.update(
                 latest=document["version"],
                 rows=sum(document["splits"].values()),
@@ -72,9 +72,9 @@ def _error_into(entry: dict[str, Any]) -> Iterator[None]:
 def processed_size(lock_text: str, dataset: str) -> int | None:
     """Bytes of the processed out as dvc.lock records them (DVC stores `size` per out)."""
     lock = yaml.safe_load(lock_text) or {}
-    wanted = files.processed_path(dataset)
+    wanted = layout.processed_path(dataset)
     for stage in (lock.get("stages") or {}).values():
         for out in stage.get("outs") or []:
-            if Dataset(dataset, Path()).out_path(out["path"]) == wanted:
+            if layout.out_path(dataset, out["path"]) == wanted:
                 return int(out["size"]) if "size" in out else None
     return None

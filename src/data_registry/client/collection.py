@@ -16,15 +16,16 @@ from typing import Any
 
 import yaml
 
+from data_registry import layout
 from data_registry.atomic import atomic_dir
 from data_registry.client import files, intact, remote_tags
 from data_registry.client.location import Registry, locate
-from data_registry.datasets import COLLECTION_TAG_PREFIX, validate_collection_name
+from data_registry.datasets import validate_collection_name
 from data_registry.errors import RemoteError, UnknownCollection, UsageError
+from data_registry.layout import COLLECTION_TAG_PREFIX
 from data_registry.versions import Version, split_tag, tag_name
 
 PREFIX = "collection:"
-COLLECTIONS_DIR = "data/collections"
 Repo = str | Path | Registry | None
 
 
@@ -36,7 +37,7 @@ def named(text: str) -> str | None:
 
 
 def tag_prefix(name: str) -> str:
-    return f"{COLLECTION_TAG_PREFIX}{name}"
+    return layout.collection_tag_name(name)
 
 
 def names(tags: list[str]) -> list[str]:
@@ -65,14 +66,14 @@ def _available(name: str, registry: Registry) -> list[Version]:
     found = remote_tags.dataset_versions(tag_prefix(name), remote_tags.list_tags(registry))
     if not found:
         raise UnknownCollection(
-            f"no collection {name!r} in {registry.public_url} (no tag {tag_prefix(name)}-vX.Y.Z)"
+            f"no collection {name!r} in {registry.public_url} (no tag {layout.tag_shape(tag_prefix(name))})"
         )
     return found
 
 
 def summary(name: str, tag: str, registry: Registry) -> dict[str, Any]:
     """Digest, size and file count from the `.dvc` file at `tag` (git only: no DVC, no remote)."""
-    text = files.read_text(registry, tag, f"{COLLECTIONS_DIR}/{name}.dvc")
+    text = files.read_text(registry, tag, layout.collection_dvc_path(name))
     outs = (yaml.safe_load(text) or {}).get("outs") or [{}]
     out = outs[0]
     return {"md5": out.get("md5"), "size_bytes": out.get("size"), "files": out.get("nfiles")}
@@ -81,7 +82,7 @@ def summary(name: str, tag: str, registry: Registry) -> dict[str, Any]:
 def listing(name: str, tag: str, registry: Registry) -> dict[str, str]:
     """{path inside the collection: md5} from the folder's `.dir` object (cache, else remote)."""
     fs = files.filesystem(registry, tag)
-    folder = f"{COLLECTIONS_DIR}/{name}"
+    folder = layout.collection_path(name)
     with files.dvc_errors(registry, tag):
         found = fs.find(folder, detail=True)
     return {posixpath.relpath(path.lstrip("/"), folder): str(info.get("md5")) for path, info in found.items()}
@@ -142,7 +143,7 @@ def get(
         raise UsageError(f"{out} already exists", "choose a new --out folder or remove that one first")
     registry = locate(repo, remote=remote, remote_config=remote_config)
     tag = resolve_tag(name, version, registry)
-    folder = f"{COLLECTIONS_DIR}/{name}"
+    folder = layout.collection_path(name)
     with intact.folder_files(
         registry, f"collection:{name}", tag, folder, digest(name, tag, registry)
     ) as found:
@@ -156,7 +157,7 @@ def digest(name: str, tag: str, registry: Registry) -> str:
     """The folder's `.dir` digest at `tag`: what `verify` reads back from the remote."""
     found = summary(name, tag, registry)["md5"]
     if not found:
-        raise RemoteError(f"{COLLECTIONS_DIR}/{name}.dvc at {tag} records no md5")
+        raise RemoteError(f"{layout.collection_dvc_path(name)} at {tag} records no md5")
     return str(found)
 
 

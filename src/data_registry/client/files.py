@@ -1,7 +1,7 @@
 """Files of a registry at a tag: git-tracked text (dvc.lock, metadata.json) and DVC outs.
 
 A local checkout answers with `git show` (milliseconds, no DVC import); a git URL
-goes through `dvc.api`, which clones once per process.
+goes through `data_registry.dvc`, which clones once per process.
 """
 
 from __future__ import annotations
@@ -11,19 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from data_registry import dvc, layout
 from data_registry.client.location import Registry
-from data_registry.dvc import reason
 from data_registry.errors import RegistryError, RegistryUnreachable, RemoteError, UnknownSplit
 from data_registry.git import Git
 
 if TYPE_CHECKING:
-    from dvc.api import DVCFileSystem
-
-PARQUET = ".parquet"
-
-
-def processed_path(dataset: str) -> str:
-    return f"data/{dataset}/processed"
+    from data_registry.dvc import DVCFileSystem
 
 
 def read_text(registry: Registry, tag: str, path: str) -> str:
@@ -34,37 +28,26 @@ def read_text(registry: Registry, tag: str, path: str) -> str:
         if text is None:
             raise RegistryUnreachable(f"{path} does not exist at {tag} in {registry.public_url}")
         return text
-    import dvc.api
-
     with dvc_errors(registry, tag):
-        return str(dvc.api.read(path, repo=registry.url, rev=tag, config=registry.dvc_options()["config"]))
+        return dvc.read_text(registry.url, tag, path)
 
 
 def filesystem(registry: Registry, tag: str) -> DVCFileSystem:
-    from dvc.api import DVCFileSystem
-
-    options = registry.dvc_options()
     with dvc_errors(registry, tag):
-        return DVCFileSystem(
-            url=options["repo"],
-            rev=tag,
-            remote=options["remote"],
-            remote_config=options["remote_config"],
-            config=options["config"],
-        )
+        return dvc.filesystem(registry.access, tag)
 
 
 def list_splits(fs: DVCFileSystem, dataset: str) -> list[str]:
-    return sorted(Path(entry).name for entry in fs.ls(processed_path(dataset), detail=False))
+    return sorted(Path(entry).name for entry in fs.ls(layout.processed_path(dataset), detail=False))
 
 
 def split_paths(fs: DVCFileSystem, dataset: str, split: str, tag: str) -> list[str]:
     """Repo-relative parquet files of one split at the tag, sorted; a clear error for a bad split."""
-    folder = f"{processed_path(dataset)}/{split}"
+    folder = layout.split_path(dataset, split)
     if not fs.isdir(folder):
         known = ", ".join(list_splits(fs, dataset)) or "none"
         raise UnknownSplit(f"{dataset} at {tag} has no split {split!r} (splits: {known})")
-    return sorted(path.lstrip("/") for path in fs.find(folder) if path.endswith(PARQUET))
+    return sorted(path.lstrip("/") for path in fs.find(folder) if path.endswith(layout.PARQUET))
 
 
 @contextlib.contextmanager
@@ -75,4 +58,4 @@ def dvc_errors(registry: Registry, tag: str) -> Iterator[None]:
     except RegistryError:
         raise
     except Exception as error:
-        raise RemoteError(f"cannot read {tag} from {registry.public_url}: {reason(error)}") from error
+        raise RemoteError(f"cannot read {tag} from {registry.public_url}: {dvc.reason(error)}") from error

@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Protocol
 
-from data_registry import dvc, lockfile
+from data_registry import dvc, layout, lockfile
 from data_registry.atomic import atomic_dir
 from data_registry.client import files
 from data_registry.client.location import Registry
-from data_registry.datasets import Dataset
 from data_registry.errors import CorruptObject, RemoteError, UnknownSplit
 
 CHUNK = 1 << 23
@@ -74,7 +73,7 @@ class VersionFiles:
     def split(self, name: str, entries: list[Entry]) -> list[Entry]:
         """The split's parquet files, sorted; a clear error naming the splits there are."""
         chosen = sorted(
-            (entry for entry in entries if entry.split == name and entry.relpath.endswith(files.PARQUET)),
+            (entry for entry in entries if entry.split == name and entry.relpath.endswith(layout.PARQUET)),
             key=lambda entry: entry.relpath,
         )
         if not chosen:
@@ -178,13 +177,12 @@ def version_files(
     registry: Registry, dataset: str, tag: str
 ) -> contextlib.AbstractContextManager[VersionFiles]:
     """The processed out of `dataset` at `tag`, its md5 read from dvc.lock in git."""
-    lock = files.read_text(registry, tag, f"pipelines/{dataset}/dvc.lock")
-    named = Dataset(dataset, Path())
-    outs = {named.out_path(path): digest for path, digest in lockfile.out_hashes(lock).items()}
-    folder_md5 = outs.get(files.processed_path(dataset), "")
+    lock = files.read_text(registry, tag, layout.lock_path(dataset))
+    outs = {layout.out_path(dataset, path): digest for path, digest in lockfile.out_hashes(lock).items()}
+    folder_md5 = outs.get(layout.processed_path(dataset), "")
     if not folder_md5.endswith(dvc.DIR_SUFFIX):
         raise RemoteError(f"{tag}: dvc.lock names no processed folder for {dataset}")
-    return folder_files(registry, dataset, tag, files.processed_path(dataset), folder_md5)
+    return folder_files(registry, dataset, tag, layout.processed_path(dataset), folder_md5)
 
 
 @contextlib.contextmanager
@@ -192,17 +190,7 @@ def folder_files(
     registry: Registry, name: str, tag: str, folder: str, folder_md5: str
 ) -> Iterator[VersionFiles]:
     """The folder out at `folder` of `tag`, whose md5 the caller read from git (dvc.lock, .dvc)."""
-    options = registry.dvc_options()
-    with (
-        files.dvc_errors(registry, tag),
-        dvc.open_objects(
-            options["repo"],
-            tag,
-            remote=options["remote"],
-            remote_config=options["remote_config"],
-            config=options["config"],
-        ) as objects,
-    ):
+    with files.dvc_errors(registry, tag), dvc.open_objects(registry.access, tag) as objects:
         yield VersionFiles(name, tag, objects, folder_md5, folder)
 
 

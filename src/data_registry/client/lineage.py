@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from data_registry.client import files
+from data_registry import layout
 from data_registry.client.api import Repo, metadata, outs
 from data_registry.client.location import locate
 
@@ -31,8 +31,8 @@ def log_to_mlflow(
 
     registry = locate(repo)
     document = metadata(dataset, version, registry)
-    digest = outs(dataset, document["version"], registry)[files.processed_path(dataset)]
-    path = files.processed_path(dataset) + (f"/{split}" if split else "")
+    digest = outs(dataset, document["version"], registry)[layout.processed_path(dataset)]
+    path = layout.split_path(dataset, split) if split else layout.processed_path(dataset)
     source = RegistryDatasetSource(registry.public_url, document["tag"], path)
     name = f"{dataset}@{document['version']}" + (f"/{split}" if split else "")
     logged = MetaDataset(source, name=name, digest=digest)  # type: ignore[abstract]  # mlflow's stub

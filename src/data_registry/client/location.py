@@ -1,9 +1,9 @@
 """Which registry a consumer reads, and how DVC reaches its data.
 
 A registry is a local checkout or a git URL. Everything the client does goes
-through a `Registry`, so the remote choice and its environment overrides (the
-`AWS_ENDPOINT_URL` a devcontainer sets, the local remote that follows
-`DATA_REGISTRY_HOME`) are decided once, here.
+through a `Registry`, whose `access` carries the remote choice and the environment
+to `data_registry.dvc`, which applies the same remote overrides (`remotes`) the
+wrapper does: a consumer reads where the wrapper pushed.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from typing import Any
 
 from data_registry import settings
 from data_registry.datasets import find_root
-from data_registry.dvc import LOCAL_REMOTE, config_overrides
+from data_registry.dvc import Access
+from data_registry.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Registry:
     remote: str | None = None
     remote_config: dict[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
     cache: Path = field(default=Path(), compare=False)
+    environment: Settings | None = field(default=None, compare=False, repr=False)
 
     @property
     def local_root(self) -> Path | None:
@@ -42,14 +44,10 @@ class Registry:
             return self.url
         return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
-    def dvc_options(self) -> dict[str, Any]:
-        """Keyword arguments for dvc.api functions and DVCFileSystem."""
-        return {
-            "repo": self.url,
-            "remote": self.remote,
-            "remote_config": self.remote_config,
-            "config": _local_overrides(self.local_root) if self.local_root else None,
-        }
+    @property
+    def access(self) -> Access:
+        """What `data_registry.dvc` needs to reach this registry's effective remote."""
+        return Access(self.url, self.remote, self.remote_config, self.environment)
 
     def cache_dir(self, tag: str) -> Path:
         """Per registry and tag: tags are immutable, so what is cached under one never changes."""
@@ -63,28 +61,13 @@ def locate(
     remote: str | None = None,
     remote_config: dict[str, Any] | None = None,
 ) -> Registry:
-    """A `Registry` for `repo` (default: the checkout around the current folder).
-
-    For a git URL, `AWS_ENDPOINT_URL` becomes the chosen S3 remote's `endpointurl`,
-    since a clone does not read the registry's config.local.
-    """
+    """A `Registry` for `repo` (default: the checkout around the current folder). A checkout's
+    own settings (its .env) decide its overrides; for a git URL, the current folder's do."""
     if isinstance(repo, Registry):
         return repo
     env = settings.load(Path.cwd())
     chosen = remote or env.dvc_remote
     if repo is None or (Path(repo) / ".dvc").is_dir():
         root = find_root(Path(repo) if repo is not None else None)
-        return Registry(str(root), chosen, remote_config, env.client_cache)
-    extra = dict(remote_config or {})
-    if env.aws_endpoint_url and chosen and chosen != LOCAL_REMOTE:
-        extra.setdefault("endpointurl", env.aws_endpoint_url)
-    return Registry(str(repo), chosen, extra or None, env.client_cache)
-
-
-def _local_overrides(root: Path) -> dict[str, Any] | None:
-    """The same environment overrides the wrapper applies (local remote under DATA_REGISTRY_HOME,
-    S3 endpoint from AWS_ENDPOINT_URL), so a consumer reads where the wrapper pushed."""
-    from dvc.config import Config
-
-    committed = Config(dvc_dir=str(root / ".dvc"))
-    return config_overrides(settings.load(root), dict(committed["remote"])) or None
+        return Registry(str(root), chosen, remote_config, env.client_cache, settings.load(root))
+    return Registry(str(repo), chosen, remote_config, env.client_cache, env)

@@ -20,10 +20,12 @@ class RegistryDatasetSource(DatasetSource):
         return SOURCE_TYPE
 
     def load(self, dst_path: str | None = None) -> str:
-        from dvc.repo import Repo
+        from pathlib import Path
+
+        from data_registry import dvc
 
         target = dst_path or self.path.rsplit("/", 1)[-1]
-        Repo.get(self.url, self.path, out=target, rev=self.tag)
+        dvc.get_version(self.url, self.path, self.tag, Path(target))
         return target
 
     @staticmethod

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-import subprocess
 
+from data_registry import layout
 from data_registry import versions as semver
 from data_registry.client.location import Registry
-from data_registry.errors import RegistryUnreachable, UnknownDataset, UnknownVersion
+from data_registry.errors import UnknownDataset, UnknownVersion
+from data_registry.git import ls_remote_tags
 from data_registry.versions import Version
 
 _PREFIX = re.compile(r"v?(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?(?:\.(0|[1-9][0-9]*))?")
@@ -16,13 +17,7 @@ LATEST = "latest"
 
 def list_tags(registry: Registry) -> list[str]:
     """Every tag name of the registry; one `git ls-remote` round trip, peeled entries left out."""
-    result = subprocess.run(
-        ["git", "ls-remote", "--tags", "--refs", registry.url], capture_output=True, text=True
-    )
-    if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["no output"])[0].removeprefix("fatal: ")
-        raise RegistryUnreachable(f"cannot list the tags of {registry.public_url}: {reason}")
-    return [line.split("refs/tags/", 1)[1] for line in result.stdout.splitlines() if "refs/tags/" in line]
+    return ls_remote_tags(registry.url, registry.public_url)
 
 
 def dataset_versions(dataset: str, tags: list[str]) -> list[Version]:
@@ -32,7 +27,7 @@ def dataset_versions(dataset: str, tags: list[str]) -> list[Version]:
 def pick(dataset: str, spec: str, available: list[Version], where: str) -> Version:
     """`latest`, a prefix (`1`, `1.2`: its newest version) or an exact `1.2.0`; else a clear error."""
     if not available:
-        raise UnknownDataset(f"no versions of {dataset} in {where} (no tag {dataset}-vX.Y.Z)")
+        raise UnknownDataset(f"no versions of {dataset} in {where} (no tag {layout.tag_shape(dataset)})")
     wanted = spec.removeprefix(f"{dataset}-")
     match = None if wanted == LATEST else _PREFIX.fullmatch(wanted)
     if wanted == LATEST:
@@ -50,4 +45,6 @@ def pick(dataset: str, spec: str, available: list[Version], where: str) -> Versi
 
 def exact(dataset: str, spec: str) -> Version | None:
     """The version `spec` names exactly (`1.2.0`, `v1.2.0`, `<ds>-v1.2.0`), else None."""
-    return semver.parse_tag(dataset, f"{dataset}-v{spec.removeprefix(f'{dataset}-').removeprefix('v')}")
+    return semver.parse_tag(
+        dataset, layout.tag_name(dataset, spec.removeprefix(f"{dataset}-").removeprefix("v"))
+    )

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from data_registry import dvc, lockfile
+from data_registry import dvc, layout, lockfile
 from data_registry.client import collection, files
 from data_registry.client.api import Repo, tag
 from data_registry.client.location import Registry, locate
@@ -50,10 +50,8 @@ def verify(
         version_tag = collection.resolve_tag(name, version, registry)
         return verify_objects(registry, version_tag, [collection.digest(name, version_tag, registry)])
     version_tag = tag(dataset, version, registry)
-    lock = files.read_text(registry, version_tag, f"pipelines/{dataset}/dvc.lock")
-    described = lockfile.metadata_outs(
-        files.read_text(registry, version_tag, f"pipelines/{dataset}/dvc.yaml")
-    )
+    lock = files.read_text(registry, version_tag, layout.lock_path(dataset))
+    described = lockfile.metadata_outs(files.read_text(registry, version_tag, layout.dvc_yaml_path(dataset)))
     digests = [digest for path, digest in lockfile.out_hashes(lock).items() if path not in described]
     return verify_objects(registry, version_tag, digests)
 
@@ -61,17 +59,9 @@ def verify(
 def verify_objects(registry: Registry, version_tag: str, digests: list[str]) -> VerifyReport:
     """Read each object (and every file of a `.dir` listing) back from the remote and hash it."""
 
-    options = registry.dvc_options()
     with (
         files.dvc_errors(registry, version_tag),
-        dvc.open_objects(
-            options["repo"],
-            version_tag,
-            remote=options["remote"],
-            remote_config=options["remote_config"],
-            config=options["config"],
-            use_cache=False,
-        ) as objects,
+        dvc.open_objects(registry.access, version_tag, use_cache=False) as objects,
     ):
         report = VerifyReport(version_tag, objects.location)
         for digest in digests:

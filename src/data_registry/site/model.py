@@ -13,19 +13,17 @@ import json
 import posixpath
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from data_registry import lockfile
+from data_registry import layout, lockfile
 from data_registry import metadata as metadata_schema
 from data_registry.client.catalog import processed_size
 from data_registry.client.compare import changed, flatten
-from data_registry.collections import COLLECTIONS_DIR, TAG_PREFIX
-from data_registry.datasets import Dataset
 from data_registry.errors import MetadataError
 from data_registry.git import Git, TagRecord
+from data_registry.layout import COLLECTION_TAG_PREFIX as TAG_PREFIX
 from data_registry.versions import Version, split_tag
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -65,8 +63,10 @@ class Release:
     @cached_property
     def outs(self) -> dict[str, str]:
         """{repo-relative out path: md5} from dvc.lock: the version's identity."""
-        named = Dataset(self.name, Path())
-        return {named.out_path(path): digest for path, digest in lockfile.out_hashes(self.lock).items()}
+        return {
+            layout.out_path(self.name, path): digest
+            for path, digest in lockfile.out_hashes(self.lock).items()
+        }
 
 
 @dataclass
@@ -152,8 +152,8 @@ def _read_releases(git: Git, datasets: list[DatasetHistory]) -> None:
         spec
         for release in releases
         for spec in (
-            f"{release.tag}:data/{release.name}/metadata.json",
-            f"{release.tag}:pipelines/{release.name}/dvc.lock",
+            layout.at(release.tag, layout.metadata_path(release.name)),
+            layout.at(release.tag, layout.lock_path(release.name)),
         )
     ]
     texts = git.read_many(specs)
@@ -184,12 +184,15 @@ def _read_latest(git: Git, datasets: list[DatasetHistory], collections: list[Col
         spec
         for history in datasets
         for spec in (
-            f"{history.latest.tag}:pipelines/{history.name}/README.md",
-            f"{history.latest.tag}:pipelines/{history.name}/dvc.yaml",
+            layout.at(history.latest.tag, layout.card_path(history.name)),
+            layout.at(history.latest.tag, layout.dvc_yaml_path(history.name)),
         )
     ]
     specs += [
-        f"{history.releases[-1].tag}:{COLLECTIONS_DIR.as_posix()}/{history.name.removeprefix(TAG_PREFIX)}.dvc"
+        layout.at(
+            history.releases[-1].tag,
+            layout.collection_dvc_path(history.name.removeprefix(layout.COLLECTION_TAG_PREFIX)),
+        )
         for history in collections
     ]
     texts = git.read_many(specs)
@@ -204,7 +207,7 @@ def _read_latest(git: Git, datasets: list[DatasetHistory], collections: list[Col
     for offset, collection in enumerate(collections, start=2 * len(datasets)):
         outs = _yaml(texts[offset]).get("outs") or [{}]
         collection.files, collection.size_bytes = outs[0].get("nfiles"), outs[0].get("size")
-    plot_texts = git.read_many([f"{history.latest.tag}:{entry['path']}" for history, entry in wanted])
+    plot_texts = git.read_many([layout.at(history.latest.tag, entry["path"]) for history, entry in wanted])
     for (history, entry), text in zip(wanted, plot_texts, strict=True):
         plot = _plot(entry, text)
         if plot is not None:
@@ -226,7 +229,7 @@ def _plot_entries(pipeline: dict[str, Any], name: str) -> list[dict[str, Any]]:
         for item in (stage or {}).get("plots") or []:
             path, options = next(iter(item.items())) if isinstance(item, dict) else (item, {})
             options = options if isinstance(options, dict) else {}
-            entries.append({**options, "path": posixpath.normpath(f"pipelines/{name}/{path}")})
+            entries.append({**options, "path": layout.out_path(name, path)})
     return entries
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from data_registry import layout
 from data_registry.client.compare import _columns as schema_columns
 from data_registry.client.compare import flatten
 from data_registry.client.render import human_size
@@ -106,10 +107,10 @@ def lineage(release: Release) -> dict[str, list[tuple[str, str]]]:
 def snippets(release: Release, registry_url: str) -> list[tuple[str, str]]:
     """Copy-ready ways to consume exactly this tag."""
     name, version, tag = release.name, str(release.version), release.tag
-    processed = f"data/{name}/processed"
+    processed = layout.processed_path(name)
     return [
         ("dvc get", f"dvc get {registry_url} {processed} --rev {tag} -o {name}-{version}"),
-        ("dvc import", f"dvc import {registry_url} {processed} --rev {tag} -o data/{name}"),
+        ("dvc import", f"dvc import {registry_url} {processed} --rev {tag} -o {layout.data_path(name)}"),
         (
             "data-registry",
             f"data-registry get {name} --version {version} --out {name}-{version} --repo {registry_url}",
