@@ -23,7 +23,6 @@ import yaml
 from data_registry import collection_folder, datasets, layout, lockfile, release, settings, versions
 from data_registry import dvc as dvc_ops
 from data_registry.atomic import atomic_dir
-from data_registry.errors import UsageError
 from data_registry.git import Git
 from data_registry.summary import Summary
 
@@ -48,21 +47,6 @@ class AddRequest:
 def tag_prefix(name: str) -> str:
     """`cats` -> `collection-cats`: the "dataset" part of `collection-cats-v1.0.0`."""
     return layout.collection_tag_name(datasets.validate_collection_name(name))
-
-
-def parse_tag(tag: str) -> tuple[str, versions.Version]:
-    """`collection-cats-v1.2.0` -> ("cats", 1.2.0); anything else is a usage error."""
-    split = versions.split_tag(tag)
-    name = split[0].removeprefix(TAG_PREFIX) if split else ""
-    if not split or not split[0].startswith(TAG_PREFIX) or not _valid_name(name):
-        raise UsageError(
-            f"{tag!r} is not a collection tag", "collection tags look like collection-<name>-v1.0.0"
-        )
-    return name, split[1]
-
-
-def _valid_name(name: str) -> bool:
-    return bool(datasets.NAME_PATTERN.fullmatch(name)) and len(name) <= datasets.MAX_NAME_LENGTH
 
 
 def add(root: Path, request: AddRequest, progress: release.Progress = lambda _message: None) -> Summary:
@@ -158,12 +142,3 @@ def _tagged_digest(git: Git, tag: str, dvc_file: str) -> str | None:
     text = git.show(tag, dvc_file)
     outs = (yaml.safe_load(text) or {}).get("outs") if text else None
     return str(outs[0].get("md5")) if outs else None
-
-
-def fetch(env: settings.Settings, registry: str, tag: str, dest: Path, remote: str | None = None) -> str:
-    """Pull the collection version `tag` from `registry` into `dest`; the collection's name."""
-    name, _ = parse_tag(tag)
-    dvc_ops.get(
-        env, registry, (COLLECTIONS_DIR / name).as_posix(), tag, dest, remote=remote or env.dvc_remote
-    )
-    return name

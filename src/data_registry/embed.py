@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
     from data_registry.settings import Settings
 
+# The embeddings out is one split of one file: processed/chunks/chunks.parquet (layout.split_file).
+EMBEDDINGS_SPLIT = "chunks"
 BUNDLED_NAMES = {"sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2"}
 
 

@@ -30,7 +30,6 @@ RAW = "raw"
 INTERIM = "interim"
 PROCESSED = "processed"
 PLOTS = "plots"
-SCRIPTS = "scripts"
 PARQUET = ".parquet"
 DVC_FILE = ".dvc"
 COLLECTIONS = posixpath.join(DATA, "collections")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from data_registry import cli, stage_deps
+from data_registry import cli, datasets, stage_deps
 from data_registry.datasets import Dataset
 from tests.support.repo import PROJECT
 
@@ -149,3 +149,28 @@ def test_a_script_that_does_not_parse_is_one_error_line_and_nothing_is_written(
     assert raised.value.code == 1
     assert err.startswith("error: cannot read ") and "scripts/process.py" in err and err.count("\n") == 1
     assert dvc_yaml.read_text() == before
+
+
+# Modules that version and serve data: a stage reaching them would rerun whenever the release
+# machinery changes, and could drive a release from inside a release.
+RELEASE_SIDE = ("cli", "runner", "release", "collections.py", "site", "client", "publish", "pin", "search")
+
+
+def test_no_stage_imports_the_release_side() -> None:
+    src = PROJECT / "src"
+    reached = {
+        f"{dataset.name}:{name}": sorted(
+            path.relative_to(src / "data_registry").as_posix()
+            for path in stage_deps.imported_files(
+                stage_deps.stage_scripts(dataset.pipeline_dir, stage, src), src
+            )
+        )
+        for dataset in datasets.discover(PROJECT)
+        for name, stage in (yaml.safe_load(dataset.dvc_yaml.read_text())["stages"]).items()
+    }
+    offending = {
+        stage: [module for module in modules if module.startswith(RELEASE_SIDE)]
+        for stage, modules in reached.items()
+    }
+    assert {stage: modules for stage, modules in offending.items() if modules} == {}
+    assert len(reached) >= 26 and all(modules for modules in reached.values())

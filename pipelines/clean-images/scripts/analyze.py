@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 from data_registry import (
-    collections,
+    collection_pins,
     datasets,
     image_checks,
     metadata,
@@ -33,7 +33,7 @@ def main() -> None:
     by_reason = dict(
         sorted(Counter(image_checks.reason_kind(item["reason"]) for item in report["removed"]).items())
     )
-    tags = {collections.parse_tag(tag)[0]: tag for tag in config["collections"]}
+    tags = {collection_pins.parse_tag(tag)[0]: tag for tag in config["collections"]}
     table = parquet.read(files[SPLIT])
     metrics = {
         SPLIT: image_metrics(table, list(tags)),

@@ -7,7 +7,7 @@ whole or not at all.
 
 from __future__ import annotations
 
-from data_registry import collections, datasets, params, settings, stage
+from data_registry import collection_pins, datasets, params, settings, stage
 from data_registry.atomic import atomic_dir
 from data_registry.errors import ParamsError
 
@@ -22,7 +22,7 @@ def main() -> None:
     registry = config["registry"] or str(dataset.root)
     with atomic_dir(dataset.data_dir / "collections") as staging:
         for name, tag in tags.items():
-            collections.fetch(env, registry, tag, staging / name)
+            collection_pins.fetch(env, registry, tag, staging / name)
 
 
 def pinned_tags(tags: list[str]) -> dict[str, str]:
@@ -35,7 +35,7 @@ def pinned_tags(tags: list[str]) -> dict[str, str]:
         )
     pinned: dict[str, str] = {}
     for tag in tags:
-        name, _ = collections.parse_tag(tag)
+        name, _ = collection_pins.parse_tag(tag)
         if name in pinned:
             raise ParamsError(f"collection {name} is pinned twice: {pinned[name]} and {tag}", "keep one")
         pinned[name] = tag

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
-from data_registry import atomic, collections, datasets, image_checks, params, stage
+from data_registry import atomic, collection_pins, datasets, image_checks, params, stage
 
 DATASET = "clean-images"
 
@@ -14,7 +14,7 @@ DATASET = "clean-images"
 def main() -> None:
     config = params.load()
     dataset = datasets.get(datasets.find_root(), DATASET)
-    classes = [collections.parse_tag(tag)[0] for tag in config["collections"]]
+    classes = [collection_pins.parse_tag(tag)[0] for tag in config["collections"]]
     removal = image_checks.remove_corrupted(
         dataset.data_dir / "collections",
         dataset.split_file("images"),

@@ -20,7 +20,7 @@ from data_registry import (
     stage,
     upstream,
 )
-from data_registry.publish.pgvector import EMBEDDINGS_FILE
+from data_registry.embed import EMBEDDINGS_SPLIT
 
 NAME = "readmes-embeddings"
 HISTOGRAM_BINS = 20
@@ -30,7 +30,7 @@ def main() -> None:
     dataset = datasets.get(datasets.find_root(Path(__file__).parent), NAME)
     values = params.load(dataset.pipeline_dir)
     spec = embed.ModelSpec(**values["model"])
-    path = dataset.processed_dir / EMBEDDINGS_FILE
+    path = dataset.split_file(EMBEDDINGS_SPLIT)
     table = parquet.read(path)
     lengths = pc.utf8_length(table.column("text"))
     questions = retrieval.load_questions(dataset.pipeline_dir / "questions.yaml")
@@ -48,7 +48,7 @@ def main() -> None:
     document = metadata.build(
         NAME,
         source={"dataset": values["upstream"]["dataset"], "licence": "as the upstream documents"},
-        params={key: value for key, value in values.items() if key != "publish"},
+        params=values,
         files={"chunks": path},
         metrics=metrics,
         quality=quality.evaluate(dataset.pipeline_dir, {"chunks": table}, metrics),

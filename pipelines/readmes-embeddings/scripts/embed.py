@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from data_registry import datasets, embed, params, parquet, settings, stage
-from data_registry.publish.pgvector import EMBEDDINGS_FILE
+from data_registry.embed import EMBEDDINGS_SPLIT
 
 NAME = "readmes-embeddings"
 
@@ -15,7 +15,7 @@ def main() -> None:
     spec = embed.ModelSpec(**params.load(dataset.pipeline_dir)["model"])
     chunks = parquet.read(dataset.interim_dir / "chunks.parquet")
     table = embed.embed_chunks(chunks, spec, settings.load(dataset.root))
-    parquet.write(table, dataset.processed_dir / EMBEDDINGS_FILE)
+    parquet.write(table, dataset.split_file(EMBEDDINGS_SPLIT))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from data_registry import postgres
-from data_registry.embed import embedding_matrix
+from data_registry.embed import EMBEDDINGS_SPLIT, embedding_matrix
 from data_registry.errors import RegistryError, UsageError
 from data_registry.publish.base import (
     ALREADY_SERVED,
@@ -41,7 +41,6 @@ if TYPE_CHECKING:
     from data_registry.settings import Settings
 
 REGISTRY_TABLE = "data_registry_served"
-EMBEDDINGS_FILE = "chunks/chunks.parquet"  # under processed/: one split, `chunks`
 TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")
 COLUMNS = ("id", "repository", "path", "headers", "chunk_index", "text", "embedding")
 COPY_TYPES = ("text", "text", "text", "text", "integer", "text", "vector")
@@ -323,7 +322,7 @@ class PgvectorPublisher:
             raise PublishError(f"{dataset.name} has no processed out in dvc.lock", "run the pipeline first")
         model = metadata.read(dataset.metadata_file).get("model", {})
         release = Release(dataset.name, facts.version, content_hash, model)
-        parquet_path = dataset.data_dir / "processed" / EMBEDDINGS_FILE
+        parquet_path = dataset.split_file(EMBEDDINGS_SPLIT)
         outcome = publish(postgres.dsn(self.settings), parquet_path, self.target, release)
         return Report(
             self.name,
