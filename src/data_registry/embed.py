@@ -79,16 +79,31 @@ def load_model(spec: ModelSpec, device: str = "auto") -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
 
     bundled = bundled_path(spec.name)
-    if bundled is not None:
-        os.environ["HF_HUB_OFFLINE"] = "1"  # everything is on disk: never reach for the hub
     try:
-        return SentenceTransformer(
-            str(bundled or spec.name),
-            device=resolve_device(device),
-            revision=None if bundled else spec.revision,
-        )
+        with _offline(bundled is not None):  # everything is on disk: never reach for the hub
+            return SentenceTransformer(
+                str(bundled or spec.name),
+                device=resolve_device(device),
+                revision=None if bundled else spec.revision,
+            )
     except OSError as error:
         raise ModelUnavailable(f"cannot load embedding model {spec.name}@{spec.revision}: {error}") from error
+
+
+@contextlib.contextmanager
+def _offline(enabled: bool) -> Iterator[None]:
+    """HF_HUB_OFFLINE for the load only: left set, it would stop a later `data-registry pin` or
+    hub download in the same process (a test run, a notebook) from asking the hub."""
+    previous = os.environ.get("HF_HUB_OFFLINE")
+    if enabled:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+    try:
+        yield
+    finally:
+        if enabled and previous is None:
+            os.environ.pop("HF_HUB_OFFLINE", None)
+        elif enabled and previous is not None:
+            os.environ["HF_HUB_OFFLINE"] = previous
 
 
 def length_order(texts: Sequence[str]) -> np.ndarray:

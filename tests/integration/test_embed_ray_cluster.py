@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -37,8 +38,10 @@ def test_two_node_cluster_matches_a_plain_encode(monkeypatch: pytest.MonkeyPatch
     from ray.cluster_utils import Cluster
 
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
     corpus = texts(96)
     expected = embed.encode(embed.load_model(SPEC, "cpu"), corpus, SPEC.encode_batch)
+    assert "HF_HUB_OFFLINE" not in os.environ, "the bundled model's offline switch outlived its load"
     cluster = Cluster(initialize_head=True, head_node_args={"num_cpus": 1, "include_dashboard": False})
     try:
         cluster.add_node(num_cpus=1)
