@@ -6,19 +6,22 @@ release.py: each test kills mutants that the other unit tests let through."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from data_registry import release, runner
-from data_registry.errors import LockBusy, ParamsError, PublishFailed, StageFailed
+from data_registry.errors import DirtyTree, LockBusy, ParamsError, PublishFailed, RemoteError, StageFailed
 from data_registry.git import Git
 from data_registry.summary import Summary
 from tests.support.repo import git
 
 DS = "toy"
+IGNORED = "/.registry/\nruns.log\npublished.log\nfail-publish\n"
 PARAMS = "rows: 2\nnote: first  # a metric only\ndtype: int\nspare: 0\nserving:\n  port: 1\n"
 DVC_YAML = """\
 stages:
@@ -38,6 +41,8 @@ from pathlib import Path
 
 import yaml
 
+with Path("runs.log").open("a") as runs:
+    runs.write("ran\\n")
 params = yaml.safe_load(Path("params.yaml").read_text())
 if params["rows"] < 0:
     sys.exit("rows must not be negative")
@@ -71,7 +76,7 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A committed toy registry whose DVC remote is a folder under its (git-ignored) home."""
     root = tmp_path / "registry"
     files = {
-        ".gitignore": "/.registry/\n",
+        ".gitignore": IGNORED,
         f"pipelines/{DS}/dvc.yaml": DVC_YAML,
         f"pipelines/{DS}/params.yaml": PARAMS,
         f"pipelines/{DS}/make.py": MAKE,
@@ -93,7 +98,10 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         monkeypatch.delenv(name, raising=False)
     # run() exports these; setting them here makes monkeypatch put them back afterwards.
     monkeypatch.setenv("DATA_REGISTRY_HOME", str(root / ".registry"))
-    monkeypatch.setenv("PATH", os.environ["PATH"])
+    venv_bin = Path(sys.executable).parent
+    monkeypatch.setenv(
+        "PATH", os.pathsep.join(d for d in os.environ["PATH"].split(os.pathsep) if Path(d) != venv_bin)
+    )
     monkeypatch.setenv("GIT_AUTHOR_NAME", "Registry Test")
     monkeypatch.setenv("GIT_AUTHOR_EMAIL", "test@registry.invalid")
     monkeypatch.setenv("GIT_COMMITTER_NAME", "Registry Test")
@@ -130,6 +138,7 @@ def test_first_then_unchanged_then_changed_content(root: Path) -> None:
     digest = first.outs["data/toy/values.txt"]
     assert digest and digest[2:] in remote_objects(root), "a tag exists only if its data is in the remote"
     assert f"out: data/toy/values.txt {digest}" in tag_message(root, "toy-v1.0.0").splitlines()
+    assert "environment: embedded defaults" in tag_message(root, "toy-v1.0.0").splitlines()
     assert first.metrics == {"note": "first"} and first.duration_s > 0
     assert repo.status() == [], "the version commit holds everything the run wrote"
 
@@ -217,7 +226,6 @@ def test_serving_copies_are_published_for_every_run_and_a_failure_is_an_error(ro
     scripts = root / "pipelines" / DS / "scripts"
     scripts.mkdir()
     (scripts / "publish.py").write_text(PUBLISH)
-    (root / ".gitignore").write_text("/.registry/\npublished.log\nfail-publish\n")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "publish serving copies")
 
@@ -228,6 +236,10 @@ def test_serving_copies_are_published_for_every_run_and_a_failure_is_an_error(ro
     (root / "pipelines" / DS / "fail-publish").touch()
     with pytest.raises(PublishFailed, match=r"publishing toy-v1\.0\.0 failed"):
         run(root)
+    # A failure after the tag keeps the files of the version it made: the tree stays clean.
+    with pytest.raises(PublishFailed, match=r"publishing toy-v1\.1\.0 failed"):
+        run(root, "rows=3")
+    assert Git(root).tags("toy-v*") == ["toy-v1.0.0", "toy-v1.1.0"] and Git(root).status() == []
 
 
 def test_the_repository_lock_admits_one_run_at_a_time(tmp_path: Path) -> None:
@@ -255,13 +267,68 @@ def test_the_repository_lock_admits_one_run_at_a_time(tmp_path: Path) -> None:
 
 
 def test_a_snapshot_puts_files_back_and_removes_files_that_were_not_there(tmp_path: Path) -> None:
-    kept, absent = tmp_path / "params.yaml", tmp_path / "dvc.lock"
+    kept, absent, never = tmp_path / "params.yaml", tmp_path / "dvc.lock", tmp_path / "plots.csv"
     kept.write_text("n: 1\n")
-    snapshot = release.Snapshot.of(kept, absent)
+    snapshot = release.Snapshot.of(kept, absent, never)
     kept.write_text("n: 2\n")
     absent.write_text("stages: {}\n")
 
     snapshot.restore()
 
-    assert kept.read_text() == "n: 1\n" and not absent.exists()
+    assert kept.read_text() == "n: 1\n" and not absent.exists() and not never.exists()
     assert not snapshot.committed
+
+
+def test_a_checkout_without_the_outs_pulls_them_instead_of_recomputing(root: Path) -> None:
+    run(root)
+    shutil.rmtree(root / ".dvc" / "cache")
+    (root / "data" / DS / "values.txt").unlink()
+
+    again = run(root)
+
+    assert (again.status, again.tag) == ("unchanged", "toy-v1.0.0")
+    assert (root / "data" / DS / "values.txt").read_text() == "0\n1\n"
+    assert (root / "pipelines" / DS / "runs.log").read_text() == "ran\n", "pulled, not recomputed"
+
+
+def test_the_chosen_dvc_remote_gets_the_data_and_a_bad_one_gets_no_tag(root: Path, tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "not-a-folder"
+    not_a_folder.write_text("")
+    with (root / ".dvc" / "config").open("a") as config:
+        config.write(f"['remote \"backup\"']\n    url = {tmp_path / 'backup'}\n")
+        config.write(f"['remote \"broken\"']\n    url = {not_a_folder / 'store'}\n")
+    git(root, "commit", "-qam", "two more remotes")
+    lock = root / "pipelines" / DS / "dvc.lock"
+
+    with pytest.raises(RemoteError, match="unknown DVC remote 'nope'"):
+        run(root, remote="nope")
+    assert not lock.exists(), "an unknown remote is refused before anything is reproduced"
+
+    with pytest.raises(RemoteError):
+        run(root, remote="broken")
+    assert Git(root).tags("toy-v*") == []
+    assert lock.exists(), "dvc.lock is kept, so the next run does not redo the stages that ran"
+
+    first = run(root, remote="backup")
+    assert (first.status, first.remote) == ("created", "backup")
+    backup = {path.name for path in (tmp_path / "backup").rglob("*") if path.is_file()}
+    assert first.outs["data/toy/values.txt"][2:] in backup
+    assert (root / "pipelines" / DS / "runs.log").read_text() == "ran\n"
+
+
+def test_a_dirty_tree_is_refused_before_anything_runs(root: Path) -> None:
+    (root / "pipelines" / DS / "make.py").write_text(MAKE + "# edited\n")
+
+    with pytest.raises(DirtyTree, match=r"pipelines/toy/make\.py"):
+        run(root)
+    assert Git(root).tags("toy-v*") == [] and not (root / "pipelines" / DS / "dvc.lock").exists()
+
+
+def test_a_head_subject_that_only_looks_like_a_version_is_not_pending(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "params.yaml").write_text("n: 1\n")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "toy-vnext: notes for the next version")
+
+    subject = release.Subject(DS, tmp_path / "dvc.yaml", ("params.yaml",))
+    assert release._pending_version(Git(tmp_path), subject, None) is None
