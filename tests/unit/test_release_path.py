@@ -34,13 +34,16 @@ stages:
       - ../../data/toy/metadata.json:
           cache: false
 """
-# The stage: values.txt is the data; metadata.json describes it (metrics, schema).
+# The stage: values.txt is the data; metadata.json describes it (metrics, schema). It refuses
+# to run under any python but the wrapper's: stages need the venv's packages.
 MAKE = """\
 import json, sys
 from pathlib import Path
 
 import yaml
 
+if sys.prefix != WRAPPER_PREFIX:
+    sys.exit(f"stage ran under {sys.executable}, not under the wrapper's python")
 with Path("runs.log").open("a") as runs:
     runs.write("ran\\n")
 params = yaml.safe_load(Path("params.yaml").read_text())
@@ -79,7 +82,7 @@ def root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         ".gitignore": IGNORED,
         f"pipelines/{DS}/dvc.yaml": DVC_YAML,
         f"pipelines/{DS}/params.yaml": PARAMS,
-        f"pipelines/{DS}/make.py": MAKE,
+        f"pipelines/{DS}/make.py": MAKE.replace("WRAPPER_PREFIX", repr(sys.prefix)),
     }
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
