@@ -124,6 +124,29 @@ def test_out_hashes_includes_the_cache_false_metric_and_ignores_deps() -> None:
     assert "scripts/download.py" not in hashes
 
 
+def test_out_hashes_fall_back_to_etag_then_checksum_and_never_read_hash_as_a_digest() -> None:
+    # Outs of `dvc import-url` and cloud-versioned outs carry an etag or checksum, no md5.
+    lock = """\
+schema: '2.0'
+stages:
+  fetch:
+    cmd: dvc import-url s3://bucket/a.csv
+    outs:
+    - path: a.csv
+      hash: md5
+      etag: 5d41402abc4b2a76b9719d911017c592-1
+    - path: b.csv
+      checksum: 7d793037a0760186574b0282f2f435e7
+    - path: c.csv
+      hash: md5
+"""
+    assert lockfile.out_hashes(lock) == {
+        "a.csv": "5d41402abc4b2a76b9719d911017c592-1",
+        "b.csv": "7d793037a0760186574b0282f2f435e7",
+        "c.csv": "",
+    }
+
+
 def test_out_hashes_of_a_missing_or_empty_lock_is_empty() -> None:
     assert lockfile.out_hashes(None) == {}
     assert lockfile.out_hashes("") == {}

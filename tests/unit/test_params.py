@@ -155,6 +155,39 @@ def test_refused_overrides_leave_the_file_byte_for_byte_unchanged(
     assert [path.name for path in pipeline.iterdir()] == ["params.yaml"]
 
 
+def test_an_int_override_of_a_float_param_stays_a_float(pipeline: Path) -> None:
+    # Written as `noise: 1`, the param would turn int and refuse the next `-S noise=0.5`.
+    assert params.apply_overrides(pipeline, ["noise=1"]) == {"noise": 1.0}
+
+    assert "noise: 1.0\n" in (pipeline / "params.yaml").read_text()
+    params.apply_overrides(pipeline, ["noise=0.5"])
+
+
+def test_a_null_param_takes_a_value_of_any_type(tmp_path: Path) -> None:
+    (tmp_path / "params.yaml").write_text("limit: null\n")
+
+    params.apply_overrides(tmp_path, ["limit=500"])
+
+    assert params.load(tmp_path) == {"limit": 500}
+
+
+def test_overrides_keep_quotes_and_never_wrap_a_long_value(tmp_path: Path) -> None:
+    (tmp_path / "params.yaml").write_text('title: "Quoted title"\nprompt: short\n')
+    prompt = " ".join(["describe the image in one careful sentence"] * 4)
+
+    params.apply_overrides(tmp_path, [f"prompt={prompt}"])
+
+    assert (tmp_path / "params.yaml").read_text() == f'title: "Quoted title"\nprompt: {prompt}\n'
+
+
+def test_override_keys_checks_each_key_before_anything_is_written(pipeline: Path, tmp_path: Path) -> None:
+    assert params.override_keys(pipeline, ["split.seed=1", "n_samples=2"]) == ["split.seed", "n_samples"]
+    assert params.override_keys(tmp_path / "no-params-here", []) == []
+    with pytest.raises(ParamsError, match=r"'split\.val'"):
+        params.override_keys(pipeline, ["split.val=1"])
+    assert (pipeline / "params.yaml").read_text() == PARAMS
+
+
 def test_override_of_a_missing_params_file_is_a_params_error(tmp_path: Path) -> None:
     with pytest.raises(ParamsError, match="does not exist"):
         params.apply_overrides(tmp_path, ["n_samples=1"])

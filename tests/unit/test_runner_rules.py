@@ -166,6 +166,17 @@ def test_refuse_dirty_tree_shows_five_files_and_counts_the_rest(dataset: Dataset
     assert "m5.py" not in message
 
 
+@pytest.mark.parametrize(("count", "rest"), [(5, ""), (6, " and 1 more")])
+def test_refuse_dirty_tree_counts_the_rest_only_beyond_five(dataset: Dataset, count: int, rest: str) -> None:
+    git = StubGit([(" M", f"src/m{index}.py") for index in range(count)])
+
+    with pytest.raises(DirtyTree) as raised:
+        runner.refuse_dirty_tree(git, dataset)  # type: ignore[arg-type]
+
+    shown = ", ".join(f"src/m{index}.py" for index in range(5))
+    assert raised.value.args[0] == f"the working tree has uncommitted changes: {shown}{rest}"
+
+
 def _git(repo: Path, *args: str) -> None:
     identity = ("-c", "user.name=Registry Test", "-c", "user.email=test@registry.invalid")
     subprocess.run(["git", *identity, *args], cwd=repo, check=True, capture_output=True)
