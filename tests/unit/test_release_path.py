@@ -9,14 +9,17 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from data_registry import release, runner
+from data_registry import publish, release, runner
+from data_registry.datasets import Dataset
 from data_registry.errors import DirtyTree, LockBusy, ParamsError, PublishFailed, RemoteError, StageFailed
 from data_registry.git import Git
+from data_registry.publish.base import PUBLISHED, Report, Served, VersionFacts
 from data_registry.summary import Summary
 from tests.support.repo import git
 
@@ -62,16 +65,26 @@ metadata = {
 }
 (data / "metadata.json").write_text(json.dumps(metadata, sort_keys=True) + "\\n")
 """
-# Serving copies: records the arguments it was given, fails when asked to.
-PUBLISH = """\
-import sys
-from pathlib import Path
 
-if Path("fail-publish").exists():
-    sys.exit(1)
-with Path("published.log").open("a") as log:
-    log.write(" ".join(sys.argv[1:]) + "\\n")
-"""
+
+class ToyPublisher:
+    """A serving target registered for these tests: records the facts it was given in the
+    pipeline folder, and fails while a `fail-publish` file is there."""
+
+    name = "toy"
+
+    def __init__(self, dataset: Dataset, settings: object, options: Mapping[str, Any]) -> None:
+        self.folder = dataset.pipeline_dir
+
+    def publish(self, facts: VersionFacts) -> Report:
+        if (self.folder / "fail-publish").exists():
+            raise RuntimeError("the toy target is down")
+        with (self.folder / "published.log").open("a") as log:
+            log.write(f"--tag {facts.tag} --version {facts.version}\n")
+        return Report(self.name, PUBLISHED, "published.log", facts.tag)
+
+    def served(self) -> list[Served]:
+        return []
 
 
 @pytest.fixture
@@ -225,10 +238,11 @@ def test_git_remote_gets_each_tag_once_and_again_when_it_lost_it(root: Path, tmp
     assert run(root).git_pushed and Git(root).remote_has_tag("origin", "toy-v1.0.0")
 
 
-def test_serving_copies_are_published_for_every_run_and_a_failure_is_an_error(root: Path) -> None:
-    scripts = root / "pipelines" / DS / "scripts"
-    scripts.mkdir()
-    (scripts / "publish.py").write_text(PUBLISH)
+def test_serving_copies_are_published_for_every_run_and_a_failure_is_an_error(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(publish.PUBLISHERS, "toy", f"{__name__}:ToyPublisher")
+    (root / "pipelines" / DS / "serving.yaml").write_text("publishers:\n  toy: {}\n")
     git(root, "add", "-A")
     git(root, "commit", "-qm", "publish serving copies")
 
@@ -237,10 +251,10 @@ def test_serving_copies_are_published_for_every_run_and_a_failure_is_an_error(ro
     assert log == ["--tag toy-v1.0.0 --version 1.0.0"] * 2
 
     (root / "pipelines" / DS / "fail-publish").touch()
-    with pytest.raises(PublishFailed, match=r"publishing toy-v1\.0\.0 failed"):
+    with pytest.raises(PublishFailed, match=r"publishing toy-v1\.0\.0 to toy failed: the toy target is down"):
         run(root)
     # A failure after the tag keeps the files of the version it made: the tree stays clean.
-    with pytest.raises(PublishFailed, match=r"publishing toy-v1\.1\.0 failed"):
+    with pytest.raises(PublishFailed, match=r"publishing toy-v1\.1\.0 to toy failed"):
         run(root, "rows=3")
     assert Git(root).tags("toy-v*") == ["toy-v1.0.0", "toy-v1.1.0"] and Git(root).status() == []
 
