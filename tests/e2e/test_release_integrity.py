@@ -105,14 +105,20 @@ def test_every_params_change_is_in_the_tag_message(registry: Path) -> None:
 
 
 def test_override_of_a_key_no_stage_reads_is_refused(registry: Path) -> None:
-    params = registry / "pipelines" / "readmes-embeddings" / "params.yaml"
+    params = registry / "pipelines" / DS / "params.yaml"
+    params.write_text(params.read_text() + "owner: data-team   # read by no stage\n")
+    git(registry, "commit", "-qam", "a params key no stage reads")
     before = params.read_bytes()
 
-    refused = run_pipeline(registry, "readmes-embeddings", "-S", "publish.pgvector.table=elsewhere")
+    refused = run_pipeline(registry, DS, "-S", "owner=ml-team")
+    # Serving settings left params.yaml for serving.yaml: overriding one is an unknown key now.
+    moved = run_pipeline(registry, "readmes-embeddings", "-S", "publish.pgvector.table=elsewhere")
 
     assert refused.returncode == 2 and len(refused.stderr.strip().splitlines()) == 1, refused.stderr
-    assert "publish.pgvector.table" in refused.stderr and "no stage" in refused.stderr
-    assert params.read_bytes() == before and refused.stdout == ""
+    assert "owner" in refused.stderr and "no stage" in refused.stderr
+    assert moved.returncode == 2 and "no key 'publish'" in moved.stderr, moved.stderr
+    assert params.read_bytes() == before and refused.stdout == "" and tags(registry, DS) == []
+    assert git(registry, "status", "--porcelain") == ""
 
 
 def test_change_to_metadata_alone_makes_a_patch_version(registry: Path) -> None:
