@@ -139,9 +139,9 @@ def add_collection(
 
     Changed content gets the next minor version unless --bump says otherwise."""
     with _errors_as_one_line(), _stdout_reserved_for_json(as_json) as out:
-        from data_registry import collections
+        from data_registry import add_collection as adding
 
-        request = collections.AddRequest(
+        request = adding.AddRequest(
             name=name,
             folder=folder,
             env_name=env,
@@ -149,7 +149,7 @@ def add_collection(
             bump=_checked_bump(bump),
             git_push=not no_push,
         )
-        _print_summary(collections.add(_root(repo), request, progress=_progress), as_json, out)
+        _print_summary(adding.add(_root(repo), request, progress=_progress), as_json, out)
 
 
 def _checked_bump(bump: str | None) -> Part | None:

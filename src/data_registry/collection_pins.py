@@ -1,6 +1,6 @@
 """What a dataset built from image collections needs: parse a pinned collection tag, fetch it.
 
-Stage code (clean-images) uses this; versioning a collection (`collections.add`, the release
+Stage code (clean-images) uses this; versioning a collection (`add_collection.add`, the release
 path) stays out of reach of stages, so a change to the release machinery reruns no stage.
 """
 

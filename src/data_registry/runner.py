@@ -1,4 +1,4 @@
-"""`run`: a dataset's side of the release path (DESIGN.md): lock → clean tree → env → params →
+"""`run`: a dataset's side of the release path: lock → clean tree → env → params →
 pull/repro → compare with the latest tag; `release` takes it from there (bump, push + verify,
 commit, immutable tag, git push), then the dataset's serving copies are published.
 

@@ -3,9 +3,9 @@
 A collection is a folder of files under `data/collections/<name>`, tracked by a
 `.dvc` file and tagged `collection-<name>-vX.Y.Z` with the same rules as datasets:
 the data is pushed and verified before the tag exists, tags are never moved, and
-adding the same content again makes no tag. Processed datasets pin a tag and pull
-it in with `fetch` (DVC's get/import machinery), so a collection can move on
-without changing any dataset built from an earlier version.
+adding the same content again makes no tag (the release path, `release`, does all of that).
+Processed datasets pin a tag and pull it in with `collection_pins.fetch`, so a collection
+can move on without changing any dataset built from an earlier version.
 """
 
 from __future__ import annotations
