@@ -55,16 +55,21 @@ class Git:
     def head(self) -> str:
         return self.run("rev-parse", "HEAD").strip()
 
-    def subject(self, rev: str) -> str:
-        """First line of a commit's message; empty where the revision does not exist."""
-        return self.run("log", "-1", "--format=%s", rev, "--", check=False).strip()
-
     def has_changes(self, paths: list[str]) -> bool:
         """Whether any of `paths` differs from HEAD (tracked changes or untracked, non-ignored files)."""
         return bool(self.run("status", "--porcelain=v1", "--untracked-files=all", "--", *paths).strip())
 
-    def remote_has_tag(self, remote: str, tag: str) -> bool:
-        return bool(self.run("ls-remote", "--tags", remote, f"refs/tags/{tag}").strip())
+    def remote_tag_commit(self, remote: str, tag: str) -> str | None:
+        """The commit `tag` names on the git remote (peeled, for annotated tags); None if absent."""
+        listing = self.run("ls-remote", "--tags", remote, f"refs/tags/{tag}", f"refs/tags/{tag}^{{}}")
+        found: dict[str, str] = {}
+        for line in listing.splitlines():
+            commit, _, ref = line.partition("\t")
+            found[ref] = commit
+        return found.get(f"refs/tags/{tag}^{{}}") or found.get(f"refs/tags/{tag}")
+
+    def tag_commit(self, tag: str) -> str:
+        return self.run("rev-parse", f"{tag}^{{commit}}").strip()
 
     def branch(self) -> str | None:
         name = self.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False).strip()

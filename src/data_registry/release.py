@@ -5,15 +5,14 @@ commit → tag → git push. Invariant: a tag exists only if every out it names 
 remote, so the push is verified before the tag is made.
 
 The path heals itself. A crash between the version commit and its tag, or a tag deleted by
-hand, leaves HEAD as a version commit without its tag: the next run tags that commit instead
-of failing on an empty commit. A tag made here but never pushed to the git remote is pushed
-by the next run, changed or not.
+hand, leaves a version commit without its tag: the next run finds nothing to commit and tags
+HEAD, which holds the same files. A tag made here but never pushed to the git remote is pushed
+by the next run, changed or not; a tag name the git remote already holds is never reused.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from data_registry import dvc as dvc_ops
 from data_registry import gates, versions
-from data_registry.errors import LockBusy
+from data_registry.errors import LockBusy, TagConflict
 from data_registry.git import Git
 from data_registry.summary import Summary
 
@@ -104,50 +103,61 @@ def publish(
     progress: Progress,
 ) -> None:
     """Make the next version of `subject` from the workspace: push and verify its outs, commit,
-    tag, push commit and tag. `summary` says what the workspace holds and gets the version."""
+    tag, push commit and tag. `summary` says what the workspace holds and gets the version.
+
+    When HEAD already holds these files (a crash between commit and tag, a tag deleted by hand,
+    a commit made by hand), there is nothing to commit and HEAD is tagged: its tree holds exactly
+    the lock and params, and the dirty-tree rule means it holds the code that ran. The version
+    number always comes from the bump rule, never from a commit message."""
     latest, latest_tag = subject.latest(git)
-    pending = _pending_version(git, subject, latest)
-    version, reason = pending or (versions.next_version(latest, bump.part), bump.reason)
+    version = versions.next_version(latest, bump.part)
     summary.version, summary.tag, summary.previous_tag = (
         str(version),
         versions.tag_name(subject.prefix, version),
         latest_tag,
     )
     summary.bump = bump.part if latest else None
-    summary.reason = "first version" if latest is None else reason
-    if pending:
-        summary.reason += " (finishing a release interrupted before its tag)"
+    summary.reason = "first version" if latest is None else bump.reason
+    paths = list(subject.paths)
+    committed = not git.has_changes(paths)
+    if committed:
+        summary.reason += " (HEAD already holds it: tagged without a new commit)"
+    refuse_reused_tag(git, summary.tag, git.head() if committed else None, git_push)
     progress(f"pushing outs to DVC remote {summary.remote} and verifying them")
     dvc_ops.push(repo, subject.push_target, str(summary.remote))
-    summary.commit = git.head() if pending else git.commit(list(subject.paths), commit_message(summary))
+    summary.commit = git.head() if committed else git.commit(paths, commit_message(summary))
     snapshot.committed = True
     git.create_tag(summary.tag, tag_message(summary))
-    push_to_git(git, summary, git_push, progress)
     summary.status = "created"
+    push_to_git(git, summary, git_push, progress)
 
 
-def _pending_version(
-    git: Git, subject: Subject, latest: versions.Version | None
-) -> tuple[versions.Version, str] | None:
-    """HEAD is this subject's version commit and the workspace still matches it, but its tag is
-    missing (a crash before `git tag`, or a tag deleted by hand): finish that release."""
-    match = re.fullmatch(rf"({re.escape(subject.prefix)}-v\S+): (.+)", git.subject("HEAD"))
-    split = versions.split_tag(match.group(1)) if match else None
-    if not match or not split or split[0] != subject.prefix or git.has_changes(list(subject.paths)):
-        return None
-    version = split[1]
-    if git.tags(match.group(1)) or (latest is not None and version <= latest):
-        return None
-    return version, match.group(2)
+def refuse_reused_tag(git: Git, tag: str, target: str | None, enabled: bool) -> None:
+    """Tags are never reused: a name the git remote already holds on another commit than
+    `target` (None: a commit still to be made) would name other bytes than the ones readers
+    already got under it. The same commit is a deleted local tag coming back."""
+    git_remote = git.push_remote() if enabled else None
+    remote_commit = git.remote_tag_commit(git_remote, tag) if git_remote else None
+    if remote_commit and remote_commit != target:
+        raise TagConflict(
+            f"tag {tag} already exists on git remote {git_remote!r} for another commit",
+            f"tags are never reused: `git fetch --tags {git_remote}` and rerun",
+        )
 
 
 def push_to_git(git: Git, summary: Summary, enabled: bool, progress: Progress) -> None:
-    """Push the branch and `summary.tag` where a git remote is set, unless it already holds the tag:
-    a tag made by a run whose push failed goes out with the next run."""
+    """Push the branch and `summary.tag` where a git remote is set. A tag made by a run whose push
+    failed goes out with the next run; a remote tag of that name on another commit is refused."""
     git_remote = git.push_remote() if enabled else None
     if not git_remote or not summary.tag:
         return
-    if summary.status == "unchanged" and git.remote_has_tag(git_remote, summary.tag):
+    remote_commit = git.remote_tag_commit(git_remote, summary.tag)
+    if remote_commit and remote_commit != git.tag_commit(summary.tag):
+        raise TagConflict(
+            f"tag {summary.tag} on git remote {git_remote!r} names another commit than here",
+            f"tags are immutable: delete the local tag, `git fetch --tags {git_remote}` and rerun",
+        )
+    if remote_commit:
         return
     progress(f"pushing {summary.tag} to git remote {git_remote}")
     git.push(git_remote, summary.tag)

@@ -72,6 +72,61 @@ def test_tag_deleted_by_hand_is_recreated_on_its_version_commit(registry: Path) 
     assert tags(registry, DS) == [V1, V2]
 
 
+def test_untagged_version_commit_under_other_commits_is_tagged_not_wedged(registry: Path) -> None:
+    created(registry)
+    created(registry, "-S", "noise=0.3")
+    version_commit = git(registry, "rev-parse", f"{V2}^{{commit}}")
+    git(registry, "tag", "-d", V2)
+    (registry / "NOTES.md").write_text("another dataset's release, or any commit, lands on top\n")
+    git(registry, "add", "NOTES.md")
+    git(registry, "commit", "-qm", "unrelated commit")
+
+    healed = created(registry)
+
+    assert (healed["status"], healed["tag"]) == ("created", V2)
+    assert git(registry, "rev-parse", f"{V2}^{{commit}}") == git(registry, "rev-parse", "HEAD")
+    assert git(registry, "rev-parse", "HEAD~1") == version_commit, "nothing new was committed"
+
+
+def test_a_commit_subject_never_chooses_the_version(registry: Path) -> None:
+    created(registry)
+    params = registry / "pipelines" / DS / "params.yaml"
+    params.write_text(params.read_text().replace("n_features: 8", "n_features: 9"))
+    # Reproduced and committed by hand, lock and metadata included, under a look-alike subject.
+    assert dvc(registry, "repro", f"pipelines/{DS}/dvc.yaml").returncode == 0
+    git(registry, "add", "-A")
+    git(registry, "commit", "-qm", f"{DS}-v1.0.7: typo fix")
+
+    major = created(registry)
+
+    assert (major["tag"], major["bump"]) == (f"{DS}-v2.0.0", "major")
+
+
+def test_a_reused_tag_name_is_refused_against_the_git_remote(registry: Path, tmp_path: Path) -> None:
+    origin = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)
+    git(registry, "remote", "add", "origin", str(origin))
+    created(registry)
+    created(registry, "-S", "seed=43")
+    pushed = git(registry, "rev-parse", f"{V2}^{{commit}}")
+    (registry / "NOTES.md").write_text("a commit on top\n")
+    git(registry, "add", "NOTES.md")
+    git(registry, "commit", "-qm", "unrelated commit")
+    git(registry, "tag", "-d", V2)  # the pushed v1.1.0 lives on in origin
+
+    new_bytes = run_pipeline(registry, DS, "-S", "seed=44")
+    same_bytes_other_commit = run_pipeline(registry, DS)
+
+    for result in (new_bytes, same_bytes_other_commit):
+        assert result.returncode != 0 and V2 in " ".join(error_lines(result)), result.stderr
+    assert tags(registry, DS) == [V1] and git(registry, "status", "--porcelain") == ""
+    git(registry, "fetch", "-q", "--tags", "origin")
+    assert (created(registry)["status"], git(registry, "rev-parse", f"{V2}^{{commit}}")) == (
+        "unchanged",
+        pushed,
+    )
+
+
 def test_git_push_failure_is_finished_by_the_next_run(registry: Path, tmp_path: Path) -> None:
     origin = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", str(origin)], check=True)

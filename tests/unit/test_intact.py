@@ -69,6 +69,18 @@ def test_good_files_are_copied_by_split(tmp_path: Path) -> None:
         files.split("test", entries)
 
 
+def test_shards_of_one_name_in_nested_folders_are_refused_not_overwritten(tmp_path: Path) -> None:
+    store = Store()
+    nested = {"train/a/part-0.parquet": b"first half", "train/b/part-0.parquet": b"second half"}
+    files = version(store, store.put_listing(nested))
+
+    with pytest.raises(RemoteError, match="more than one 'part-0.parquet'"):
+        files.copy(files.split("train", files.entries()), tmp_path / "train")
+    assert not (tmp_path / "train").exists()
+    files.copy(files.entries(), tmp_path / "kept", keep_paths=True)  # a collection keeps paths
+    assert (tmp_path / "kept" / "train" / "b" / "part-0.parquet").read_bytes() == b"second half"
+
+
 def test_a_flipped_byte_names_tag_file_and_verify(tmp_path: Path) -> None:
     store = Store()
     files = version(store, store.put_listing(FILES))

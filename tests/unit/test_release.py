@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from data_registry import release, versions
+from data_registry import release
+from data_registry.errors import TagConflict
 from data_registry.git import Git
 from data_registry.summary import Summary
 from tests.support.repo import git
@@ -31,40 +32,37 @@ def subject(repo: Git) -> release.Subject:
     return release.Subject(PREFIX, repo.root / "dvc.yaml", ("params.yaml",))
 
 
-def version_commit(repo: Git, tag: str, value: int) -> None:
-    (repo.root / "params.yaml").write_text(f"n: {value}\n")
-    git(repo.root, "commit", "-qam", f"{tag}: content changed")
+@pytest.fixture
+def origin(repo: Git, tmp_path: Path) -> Path:
+    bare = tmp_path / "origin.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(bare)], check=True)
+    git(repo.root, "remote", "add", "origin", str(bare))
+    return bare
 
 
-def test_head_version_commit_without_its_tag_is_pending(repo: Git) -> None:
-    version_commit(repo, "toy-v1.0.0", 2)
+def test_a_tag_name_the_git_remote_holds_elsewhere_is_never_reused(repo: Git, origin: Path) -> None:
+    git(repo.root, "tag", "-a", "toy-v1.0.0", "-m", "first")
+    git(repo.root, "push", "-q", "origin", "main", "toy-v1.0.0")
+    tagged = repo.head()
+    git(repo.root, "tag", "-d", "toy-v1.0.0")
 
-    assert release._pending_version(repo, subject(repo), None) == (
-        versions.Version(1, 0, 0),
-        "content changed",
-    )
+    release.refuse_reused_tag(repo, "toy-v1.0.0", tagged, enabled=True)  # the same commit comes back
+    release.refuse_reused_tag(repo, "toy-v1.1.0", None, enabled=True)  # a new name
+    release.refuse_reused_tag(repo, "toy-v1.0.0", None, enabled=False)  # no git remote in play
+    with pytest.raises(TagConflict, match=r"toy-v1\.0\.0 already exists on git remote 'origin'"):
+        release.refuse_reused_tag(repo, "toy-v1.0.0", None, enabled=True)
 
 
-@pytest.mark.parametrize(
-    "situation",
-    ["tagged", "workspace moved on", "other dataset", "older than latest", "plain commit"],
-)
-def test_other_heads_are_not_pending(repo: Git, situation: str) -> None:
-    tag = {"other dataset": "toy-extra-v1.0.0", "older than latest": "toy-v0.9.0"}.get(
-        situation, "toy-v1.0.0"
-    )
-    if situation == "plain commit":
-        (repo.root / "params.yaml").write_text("n: 5\n")
-        git(repo.root, "commit", "-qam", "toy-v1.0.0 notes, not a version commit")
-    else:
-        version_commit(repo, tag, 2)
-    if situation == "tagged":
-        git(repo.root, "tag", "-a", tag, "-m", "x")
-    if situation == "workspace moved on":
-        (repo.root / "params.yaml").write_text("n: 3\n")
-    latest = versions.Version(1, 0, 0) if situation == "older than latest" else None
+def test_an_unchanged_run_refuses_a_remote_tag_on_another_commit(repo: Git, origin: Path) -> None:
+    git(repo.root, "tag", "-a", "toy-v1.0.0", "-m", "first")
+    git(repo.root, "push", "-q", "origin", "main", "toy-v1.0.0")
+    git(repo.root, "tag", "-d", "toy-v1.0.0")
+    (repo.root / "params.yaml").write_text("n: 2\n")
+    git(repo.root, "commit", "-qam", "moved on")
+    git(repo.root, "tag", "-a", "toy-v1.0.0", "-m", "same name, other commit")
 
-    assert release._pending_version(repo, subject(repo), latest) is None
+    with pytest.raises(TagConflict, match="names another commit"):
+        release.push_to_git(repo, summary("toy-v1.0.0"), enabled=True, progress=lambda _m: None)
 
 
 def summary(tag: str, status: str = "unchanged") -> Summary:
@@ -82,7 +80,7 @@ def test_unchanged_run_pushes_a_tag_the_git_remote_lacks_and_only_then(repo: Git
     release.push_to_git(repo, second, enabled=True, progress=lambda _m: None)
 
     assert (first.git_pushed, second.git_pushed) == (True, False)
-    assert repo.remote_has_tag("origin", "toy-v1.0.0")
+    assert repo.remote_tag_commit("origin", "toy-v1.0.0") == repo.head()
     assert git(repo.root, "ls-remote", "origin", "main").split()[0] == repo.head()
 
 

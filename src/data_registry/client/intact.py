@@ -86,6 +86,10 @@ class VersionFiles:
         `keep_paths`), hashing as it goes; a mismatch raises.
 
         One md5 runs on one core, so the shards of a split are copied side by side."""
+        names = [entry.relpath if keep_paths else PurePosixPath(entry.relpath).name for entry in entries]
+        clashing = sorted({name for name in names if names.count(name) > 1})
+        if clashing:  # two shards of one name in nested folders would overwrite each other
+            raise RemoteError(f"{self.tag}: {self.folder} holds more than one {clashing[0]!r} in a split")
         folder.mkdir(parents=True, exist_ok=True)
         with ThreadPoolExecutor(max_workers=max(1, min(len(entries), PARALLEL_FILES))) as pool:
             copies = [pool.submit(self._copy, entry, folder, keep_paths) for entry in entries]
