@@ -74,7 +74,7 @@ def test_shards_of_one_name_in_nested_folders_are_refused_not_overwritten(tmp_pa
     nested = {"train/a/part-0.parquet": b"first half", "train/b/part-0.parquet": b"second half"}
     files = version(store, store.put_listing(nested))
 
-    with pytest.raises(RemoteError, match="more than one 'part-0.parquet'"):
+    with pytest.raises(RemoteError, match=r"more than one 'part-0\.parquet'"):
         files.copy(files.split("train", files.entries()), tmp_path / "train")
     assert not (tmp_path / "train").exists()
     files.copy(files.entries(), tmp_path / "kept", keep_paths=True)  # a collection keeps paths
