@@ -310,6 +310,20 @@ def test_a_checkout_without_the_outs_pulls_them_instead_of_recomputing(root: Pat
     assert (root / "pipelines" / DS / "runs.log").read_text() == "ran\n", "pulled, not recomputed"
 
 
+def test_outs_the_local_cache_holds_are_checked_out_without_asking_the_remote(root: Path) -> None:
+    run(root)
+    (root / "data" / DS / "values.txt").unlink()
+    # The remote is gone, the cache is whole: nothing needs fetching (nor verifying, since
+    # nothing is read back from a remote), so the run neither fails nor recomputes.
+    shutil.rmtree(root / ".registry" / "dvc-remote")
+
+    again = run(root)
+
+    assert (again.status, again.tag) == ("unchanged", "toy-v1.0.0")
+    assert (root / "data" / DS / "values.txt").read_text() == "0\n1\n"
+    assert (root / "pipelines" / DS / "runs.log").read_text() == "ran\n", "checked out, not recomputed"
+
+
 def test_the_chosen_dvc_remote_gets_the_data_and_a_bad_one_gets_no_tag(root: Path, tmp_path: Path) -> None:
     not_a_folder = tmp_path / "not-a-folder"
     not_a_folder.write_text("")
