@@ -109,9 +109,9 @@ def _version(
     )
     if latest and not change:
         summary.reason = "outs identical to the latest tag"
+        summary.params_changes = {}  # no version holds them: nothing changed in what is published
         if overrides:
             snapshot.restore()  # an override that changes no out is not a version
-            summary.params_changes = {}
             summary.reason += "; the -S overrides changed no out and were rolled back"
         release.push_to_git(git, summary, request.git_push, progress)
         _publish_serving_copies(publishers, summary, progress)

@@ -202,6 +202,11 @@ def test_overrides_that_change_no_out_or_no_stage_reads_leave_nothing_behind(roo
         run(root, "serving.port=2")
     assert params_text(root) == before and Git(root).status() == []
 
+    # A hand edit that changes no out stays in the tree, and is not reported as part of a version.
+    (root / "pipelines" / DS / "params.yaml").write_text(before.replace("spare: 0", "spare: 2"))
+    edited = run(root)
+    assert (edited.status, edited.params_changes) == ("unchanged", {})
+
 
 def test_a_failed_stage_puts_params_back_and_tags_nothing(root: Path) -> None:
     run(root)
