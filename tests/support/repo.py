@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,6 +38,36 @@ def project_files() -> list[str]:
     ]
 
 
+# A version commit's subject: runs of this checkout (the bootstrap's demo) commit their -S
+# overrides into params.yaml with each version they make.
+VERSION_COMMIT = re.compile(r"[a-z0-9][a-z0-9-]*-v[0-9]+\.[0-9]+\.[0-9]+: ")
+
+
+@functools.cache
+def authored_params() -> dict[str, bytes]:
+    """Each committed, unedited `pipelines/<ds>/params.yaml` as its pipeline defines it: from
+    the newest commit touching it that is not a version commit, so a test registry never starts
+    from the demo's overrides. An uncommitted edit is left alone: tests see the working tree."""
+    edited = set(_git_lines("diff", "--name-only", "HEAD"))
+    authored: dict[str, bytes] = {}
+    for name in _git_lines("ls-files", "pipelines/*/params.yaml"):
+        if name in edited:
+            continue
+        for line in _git_lines("log", "--format=%H %s", "--", name):
+            commit, _, subject = line.partition(" ")
+            if not VERSION_COMMIT.match(subject):
+                authored[name] = subprocess.run(
+                    ["git", "show", f"{commit}:{name}"], cwd=PROJECT, check=True, capture_output=True
+                ).stdout
+                break
+    return authored
+
+
+def _git_lines(*args: str) -> list[str]:
+    result = subprocess.run(["git", *args], cwd=PROJECT, check=True, capture_output=True, text=True)
+    return result.stdout.splitlines()
+
+
 def tool_env(**extra: str) -> dict[str, str]:
     """Environment for child processes: this venv's tools first on PATH, a fixed git identity."""
     env = dict(os.environ)
@@ -54,10 +86,14 @@ def git(repo: Path, *args: str) -> str:
 
 def make_registry(dest: Path) -> Path:
     """Copy the project into `dest` and commit it on a fresh `main` branch."""
+    authored = authored_params()
     for name in project_files():
         target = dest / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(PROJECT / name, target)
+        if name in authored:
+            target.write_bytes(authored[name])
+        else:
+            shutil.copy2(PROJECT / name, target)
     git(dest, "init", "-q", "-b", "main")
     git(dest, "add", "-A")
     git(dest, "commit", "-q", "-m", "registry under test")
