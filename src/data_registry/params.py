@@ -135,7 +135,7 @@ def _covers(section: str, key: str) -> bool:
 def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
     """{dotted key: (old, new)} for every leaf that differs; a key that appears or goes has None
     on the missing side. A version records these, whether -S or a hand edit made them."""
-    old, new = _leaves(before or {}), _leaves(after)
+    old, new = leaves(before or {}), leaves(after)
     return {
         key: (old.get(key), new.get(key))
         for key in sorted(old.keys() | new.keys())
@@ -143,12 +143,13 @@ def changes(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> dict[
     }
 
 
-def _leaves(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def leaves(document: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested params as dotted keys (`chunking.size`); an empty mapping is a value of its own."""
     found: dict[str, Any] = {}
     for key, value in document.items():
         name = f"{prefix}{key}"
         if isinstance(value, Mapping) and value:
-            found.update(_leaves(value, f"{name}."))
+            found.update(leaves(value, f"{name}."))
         else:
             found[name] = value
     return found

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data_registry import metadata, prompts
+from data_registry import metadata, params, prompts
 from data_registry.publish.base import ALREADY_SERVED, PUBLISHED, Report, Served, VersionFacts, check_options
 
 if TYPE_CHECKING:
@@ -26,14 +26,7 @@ TAG_KEY = "data_registry.tag"
 
 def flatten(values: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     """Nested params as MLflow wants them: dotted keys, string values."""
-    flat: dict[str, str] = {}
-    for key, value in values.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = str(value)
-    return flat
+    return {key: str(value) for key, value in params.leaves(values, prefix).items()}
 
 
 def find_run(tag: str) -> str | None:
