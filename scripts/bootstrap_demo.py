@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from data_registry import atomic, settings
+from data_registry.core import atomic, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 CLI = [sys.executable, "-c", "from data_registry.cli import main; main()"]

@@ -18,15 +18,15 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
-from data_registry.errors import RegistryError, UsageError
-from data_registry.stage import fail
+from data_registry.core.errors import RegistryError, UsageError
+from data_registry.core.stage import fail
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from data_registry.pin import PinResult
-    from data_registry.summary import Summary
-    from data_registry.versions import Part
+    from data_registry.commands.pin import PinResult
+    from data_registry.core.summary import Summary
+    from data_registry.core.versions import Part
 
 app = typer.Typer(
     help="Versioned datasets: DVC pipelines, immutable git tags, object-store outs.",
@@ -76,7 +76,7 @@ def _options(
 
 
 def _root(repo: Path | None) -> Path:
-    from data_registry.datasets import find_root
+    from data_registry.core.datasets import find_root
 
     return find_root(repo)
 
@@ -108,7 +108,7 @@ def run(
 
     Exit code 3: a quality check failed, nothing was pushed or tagged."""
     with _errors_as_one_line(), _stdout_reserved_for_json(as_json) as out, _gate_report(as_json, out):
-        from data_registry import runner
+        from data_registry.commands import runner
 
         request = runner.RunRequest(
             dataset=dataset,
@@ -139,7 +139,7 @@ def add_collection(
 
     Changed content gets the next minor version unless --bump says otherwise."""
     with _errors_as_one_line(), _stdout_reserved_for_json(as_json) as out:
-        from data_registry import add_collection as adding
+        from data_registry.commands import add_collection as adding
 
         request = adding.AddRequest(
             name=name,
@@ -153,7 +153,7 @@ def add_collection(
 
 
 def _checked_bump(bump: str | None) -> Part | None:
-    from data_registry.versions import PARTS
+    from data_registry.core.versions import PARTS
 
     if bump is not None and bump not in PARTS:
         raise UsageError(f"--bump must be one of {', '.join(PARTS)}, not {bump!r}")
@@ -169,7 +169,7 @@ def _checked_reason(reason: str | None) -> str | None:
 @contextlib.contextmanager
 def _gate_report(as_json: bool, out: TextIO) -> Iterator[None]:
     """With --json, a blocked version still reports each check on stdout for CI."""
-    from data_registry.errors import GateFailed
+    from data_registry.core.errors import GateFailed
 
     try:
         yield
@@ -184,7 +184,7 @@ def _progress(message: str) -> None:
 
 
 def _print_summary(summary: Summary, as_json: bool, out: TextIO) -> None:
-    from data_registry.summary import render
+    from data_registry.core.summary import render
 
     if as_json:
         print(summary.to_json(), file=out)
@@ -202,7 +202,7 @@ def list_datasets(
 ) -> None:
     """List the pipelines in this registry with their labels."""
     with _errors_as_one_line():
-        from data_registry.datasets import discover
+        from data_registry.core.datasets import discover
 
         found = [d for d in discover(_root(repo)) if label is None or label in d.labels]
         if as_json:
@@ -230,8 +230,8 @@ def pin(
 ) -> None:
     """Write a source's commit sha and file sha256 values into params.yaml, comments kept."""
     with _errors_as_one_line():
-        from data_registry import datasets, settings
-        from data_registry import pin as pinning
+        from data_registry.commands import pin as pinning
+        from data_registry.core import datasets, settings
 
         if (dataset is None) == (not all_datasets):
             raise UsageError("give a dataset name or --all")
@@ -293,7 +293,7 @@ def changed(
 ) -> None:
     """List the datasets whose pipeline or the shared code changed between two commits."""
     with _errors_as_one_line():
-        from data_registry import changes
+        from data_registry.commands import changes
 
         if (base is None) == (dataset is None):
             raise UsageError("give exactly one of --base REF or --dataset NAME")
@@ -320,8 +320,8 @@ def deps(
 ) -> None:
     """Check (or --write) every stage's `../../src/data_registry/` deps against what its scripts import."""
     with _errors_as_one_line():
-        from data_registry import stage_deps
-        from data_registry.errors import StaleStageDeps
+        from data_registry.commands import stage_deps
+        from data_registry.core.errors import StaleStageDeps
 
         if write and check:
             raise UsageError("give --check or --write, not both")
@@ -382,8 +382,9 @@ def _collection(name: str) -> str | None:
 def versions_of(dataset: DatasetArgument, as_json: JsonOption = False, repo: RegistryOption = None) -> None:
     """A dataset's or collection's versions, oldest first (from the registry's git tags; no clone)."""
     with _errors_as_one_line():
-        from data_registry import client, layout
+        from data_registry import client
         from data_registry.client import collection
+        from data_registry.core import layout
 
         name = _collection(dataset)
         found = collection.versions(name, repo) if name else client.versions(dataset, repo)
@@ -533,8 +534,8 @@ EnvOption = Annotated[str | None, typer.Option("--env", help="Load .env.<NAME> (
 
 
 def _tracking_uri(env: str | None) -> str:
-    from data_registry import settings
-    from data_registry.datasets import find_root
+    from data_registry.core import settings
+    from data_registry.core.datasets import find_root
 
     try:
         root = find_root()
@@ -551,7 +552,7 @@ def prompts_register(
 ) -> None:
     """Register the file's template as a new version (none if the latest version holds it)."""
     with _errors_as_one_line():
-        from data_registry import prompts
+        from data_registry.formats import prompts
 
         found, created = prompts.register(prompts.read_file(file), _tracking_uri(env), alias=alias)
         print(f"{found.uri} {'registered' if created else 'unchanged'} (sha256 {found.template_sha256[:12]})")
@@ -561,7 +562,7 @@ def prompts_register(
 def prompts_list(as_json: JsonOption = False, env: EnvOption = None) -> None:
     """Registered prompts with their latest version and aliases."""
     with _errors_as_one_line():
-        from data_registry import prompts
+        from data_registry.formats import prompts
 
         found = prompts.list_prompts(_tracking_uri(env))
         if as_json:
@@ -583,7 +584,7 @@ def prompts_show(
 ) -> None:
     """One prompt version: its URI, template hash and template."""
     with _errors_as_one_line():
-        from data_registry import prompts
+        from data_registry.formats import prompts
 
         uri = _tracking_uri(env)
         if version is None and alias is None:
@@ -614,9 +615,9 @@ def search(
     with _errors_as_one_line():
         from dataclasses import asdict
 
-        from data_registry import quiet, settings
-        from data_registry.search import search as run_search
-        from data_registry.search import served_table
+        from data_registry.commands.search import search as run_search
+        from data_registry.commands.search import served_table
+        from data_registry.core import quiet, settings
 
         if table and dataset:
             raise UsageError("give --table or --dataset, not both")

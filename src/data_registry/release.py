@@ -20,14 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from data_registry import dvc as dvc_ops
-from data_registry import gates, versions
-from data_registry.errors import LockBusy, TagConflict
-from data_registry.git import Git
-from data_registry.summary import Summary
+from data_registry.core import dvc as dvc_ops
+from data_registry.core import versions
+from data_registry.core.errors import LockBusy, TagConflict
+from data_registry.core.git import Git
+from data_registry.core.summary import Summary
+from data_registry.quality import gates
 
 if TYPE_CHECKING:
-    from data_registry.dvc import Repo
+    from data_registry.core.dvc import Repo
 
 Progress = Callable[[str], None]
 LOCK_NAME = "data-registry-run.lock"

@@ -19,7 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np
 
-from data_registry import embed, settings
+from data_registry.core import settings
+from data_registry.embeddings import embed
 
 ROOT = Path(__file__).resolve().parents[2]
 WORDS = [

@@ -40,7 +40,7 @@ sys.path.insert(0, str(PROJECT))  # run as a plain script: make `tests.support` 
 import numpy as np  # noqa: E402
 import pyarrow as pa  # noqa: E402
 
-from data_registry import idx, images, parquet  # noqa: E402
+from data_registry.formats import idx, images, parquet  # noqa: E402
 from tests.support.idx import FILE_NAMES, write_fashion_mnist_files  # noqa: E402
 
 N_TRAIN, N_VAL, SEED = 60_000, 10_000, 0

@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from data_registry import image_checks
+from data_registry.formats import image_checks
 from tests.support.sources import image_bytes, inject_corrupted
 
 TARGET_S = 10.0

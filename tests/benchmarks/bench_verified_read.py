@@ -38,9 +38,9 @@ import pyarrow.parquet as pq
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from data_registry import client
-from data_registry.atomic import atomic_dir
 from data_registry.client import files, intact
 from data_registry.client.location import Registry
+from data_registry.core.atomic import atomic_dir
 from tests.support.repo import make_registry, run_pipeline
 from tests.support.s3 import running_s3
 

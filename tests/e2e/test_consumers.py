@@ -23,7 +23,7 @@ import pytest
 
 from data_registry import client
 from data_registry.client.compare import flatten
-from data_registry.errors import RemoteError, UnknownVersion
+from data_registry.core.errors import RemoteError, UnknownVersion
 from tests.support.repo import dvc, git, make_registry, run_pipeline, tool_env
 from tests.support.s3 import BUCKET, CREDENTIALS, S3Server, running_s3
 

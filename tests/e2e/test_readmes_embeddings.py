@@ -13,8 +13,9 @@ import psycopg
 import pyarrow.parquet as pq
 import pytest
 
-from data_registry import metadata, settings
-from data_registry.datasets import Dataset
+from data_registry.core import settings
+from data_registry.core.datasets import Dataset
+from data_registry.formats import metadata
 from data_registry.publish.pgvector import PgvectorPublisher
 from tests.support.github_api import serve_github
 from tests.support.postgres import embedded_postgres

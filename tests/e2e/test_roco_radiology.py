@@ -13,7 +13,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from data_registry import metadata, params, parquet, vlm
+from data_registry.core import params
+from data_registry.formats import metadata, parquet, vlm
 from tests.support import radiology
 from tests.support.http_server import serve
 from tests.support.repo import git, make_registry, run_pipeline, tags, tool_env

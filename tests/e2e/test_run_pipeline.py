@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from data_registry import settings
-from data_registry.datasets import Dataset
+from data_registry.core import settings
+from data_registry.core.datasets import Dataset
 from data_registry.publish import mlflow_runs
 from tests.support.repo import dvc, git, run_pipeline, tags, tool_env
 from tests.support.s3 import OutageProxy, S3Server

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from data_registry import client
-from data_registry.errors import RegistryError
+from data_registry.core.errors import RegistryError
 from tests.support.repo import dvc, make_registry, run_pipeline, tool_env
 from tests.support.s3 import BUCKET, CREDENTIALS, S3Server, running_s3
 

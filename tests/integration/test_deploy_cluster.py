@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from data_registry import settings
+from data_registry.core import settings
 from tests.support.repo import PROJECT
 
 DEPLOY = PROJECT / "deploy"

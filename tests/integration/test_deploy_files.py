@@ -30,7 +30,8 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from data_registry import changes, datasets, settings
+from data_registry.commands import changes
+from data_registry.core import datasets, settings
 from tests.support.repo import PROJECT, git, make_registry, tool_env
 from tests.support.s3 import BUCKET, S3Server
 
@@ -40,7 +41,7 @@ TEMPLATE = PROJECT / "argo" / "workflow-template.yaml"
 RBAC = PROJECT / "argo" / "rbac.yaml"
 WORKFLOWS = PROJECT / ".github" / "workflows"
 DEVCONTAINER = PROJECT / ".devcontainer"
-# Read by DVC/boto (AWS_*) and libpq (PG*), not by data_registry.settings.
+# Read by DVC/boto (AWS_*) and libpq (PG*), not by data_registry.core.settings.
 THIRD_PARTY_KEYS = re.compile(r"AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|DEFAULT_REGION)|PG[A-Z]+")
 ENDPOINT_KEYS = {"DVC_REMOTE", "AWS_ENDPOINT_URL", "MLFLOW_TRACKING_URI"}
 
@@ -645,7 +646,7 @@ def test_env_docker_endpoints_are_the_compose_services() -> None:
 
 
 def keys_settings_reads() -> set[str]:
-    """Every variable data_registry.settings asks for, recorded while it loads."""
+    """Every variable data_registry.core.settings asks for, recorded while it loads."""
 
     class Recording(dict[str, str]):
         def __init__(self) -> None:

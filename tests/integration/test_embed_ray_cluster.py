@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from data_registry import embed, settings
+from data_registry.core import settings
+from data_registry.embeddings import embed
 
 SPEC = embed.ModelSpec("sentence-transformers/all-MiniLM-L6-v2", "main", encode_batch=16)
 

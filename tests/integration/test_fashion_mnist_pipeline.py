@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from data_registry import images, metadata, params, parquet
+from data_registry.core import params
+from data_registry.formats import images, metadata, parquet
 from tests.support.http_server import FileServer, serve
 from tests.support.idx import FILE_NAMES, fashion_mnist_arrays, write_fashion_mnist_files
 from tests.support.repo import dvc, git

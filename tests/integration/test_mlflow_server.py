@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
-from data_registry import settings
+from data_registry.core import settings
 from tests.support.repo import PROJECT
 from tests.support.s3 import free_port
 

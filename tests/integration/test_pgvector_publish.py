@@ -12,7 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from data_registry.errors import UsageError
+from data_registry.core.errors import UsageError
 from data_registry.publish.pgvector import PublishError, Release, Target, publish, served
 from tests.support.postgres import embedded_postgres
 

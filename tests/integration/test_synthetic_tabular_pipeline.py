@@ -9,7 +9,8 @@ from typing import Any
 import pyarrow.parquet as pq
 import yaml
 
-from data_registry import metadata, params
+from data_registry.core import params
+from data_registry.formats import metadata
 from tests.support.repo import dvc, make_registry
 
 NAME = "synthetic-tabular"
@@ -74,7 +75,7 @@ def test_second_repro_changes_nothing_but_an_edit_of_a_shared_module_makes_its_s
 
     # Issue 17: stages did not list modules they import (`params` is used by every script), so
     # DVC called them up to date after such a module changed and the old bytes stayed published.
-    with (registry / "src/data_registry/params.py").open("a") as module:
+    with (registry / "src/data_registry/core/params.py").open("a") as module:
         module.write("\n# an edit that could change what the stages write\n")
     status = dvc(registry, "status", "--json", DVC_YAML)
 
@@ -84,7 +85,7 @@ def test_second_repro_changes_nothing_but_an_edit_of_a_shared_module_makes_its_s
         for change in changes
         if isinstance(change, dict) and "changed deps" in change
     }
-    assert stale == {name: {"src/data_registry/params.py": "modified"} for name in lock_outs(registry)}
+    assert stale == {name: {"src/data_registry/core/params.py": "modified"} for name in lock_outs(registry)}
 
 
 def test_repro_in_another_fresh_copy_gives_byte_identical_outs(registry: Path, tmp_path: Path) -> None:

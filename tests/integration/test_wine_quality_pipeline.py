@@ -8,7 +8,8 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from data_registry import metadata, params, parquet
+from data_registry.core import params
+from data_registry.formats import metadata, parquet
 from tests.support.http_server import FileServer, serve
 from tests.support.repo import dvc, git
 from tests.support.sources import write_wine_csv

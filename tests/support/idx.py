@@ -1,7 +1,7 @@
 """Fashion-MNIST look-alikes in the real file format: gzipped IDX with the canonical names.
 
 The IDX header is written here with `struct`, independently of the reader in
-`data_registry.idx`, so a round trip checks the format and not one module against itself.
+`data_registry.formats.idx`, so a round trip checks the format and not one module against itself.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""data_registry.changes in real temporary git repositories: which datasets a push affects."""
+"""data_registry.commands.changes in real temporary git repositories: which datasets a push affects."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from data_registry.changes import NO_COMMIT, changed_datasets, requested
-from data_registry.errors import UnknownDataset, UsageError
+from data_registry.commands.changes import NO_COMMIT, changed_datasets, requested
+from data_registry.core.errors import UnknownDataset, UsageError
 from tests.support.repo import git, tool_env
 
 FILES = {
@@ -20,7 +20,7 @@ FILES = {
     "pipelines/alpha/README.md": "alpha card\n",
     "pipelines/beta/dvc.yaml": "stages: {}\n",
     "pipelines/beta/scripts/process.py": "print('beta')\n",
-    "src/data_registry/parquet.py": "x = 1\n",
+    "src/data_registry/formats/parquet.py": "x = 1\n",
     "src/data_registry/README.md": "library notes\n",
     "scripts/run_pipeline.py": "print('wrapper')\n",
     "tests/unit/test_x.py": "def test_x(): pass\n",
@@ -67,7 +67,8 @@ def test_a_dataset_card_counts_as_part_of_its_pipeline(repo: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["src/data_registry/parquet.py", "scripts/run_pipeline.py", "constraints.txt", "src/new.py"]
+    "path",
+    ["src/data_registry/formats/parquet.py", "scripts/run_pipeline.py", "constraints.txt", "src/new.py"],
 )
 def test_shared_library_change_runs_every_dataset(repo: Path, path: str) -> None:
     assert datasets_after(repo, {path: "changed = True\n"}) == ["alpha", "beta"]

@@ -5,7 +5,7 @@ import itertools
 import pyarrow as pa
 import pytest
 
-from data_registry.chunking import chunk_documents, chunk_id, chunk_markdown, sections, split_text
+from data_registry.embeddings.chunking import chunk_documents, chunk_id, chunk_markdown, sections, split_text
 
 MARKDOWN = """Intro line before any header.
 

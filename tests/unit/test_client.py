@@ -7,12 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from data_registry import client, images
+from data_registry import client
 from data_registry.client import compare, remote_tags, render
 from data_registry.client.location import Registry
-from data_registry.errors import UnknownVersion
-from data_registry.parquet import with_metadata
-from data_registry.versions import Version
+from data_registry.core.errors import UnknownVersion
+from data_registry.core.versions import Version
+from data_registry.formats import images
+from data_registry.formats.parquet import with_metadata
 from tests.support.repo import git
 
 AVAILABLE = [Version.parse(text) for text in ("1.0.0", "1.2.0", "1.2.3", "2.0.0")]

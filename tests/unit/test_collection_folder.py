@@ -1,4 +1,4 @@
-"""data_registry.collection_folder: a collection's source folder is read without ever leaving it."""
+"""data_registry.sources.collection_folder: a collection's source folder is read without ever leaving it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from data_registry import collection_folder
-from data_registry.errors import UnsafeCollectionFolder
+from data_registry.core.errors import UnsafeCollectionFolder
+from data_registry.sources import collection_folder
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""data_registry.datasets: names checked before they touch a path, pipelines found under the root."""
+"""data_registry.core.datasets: names checked before they touch a path, pipelines found under the root."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from data_registry import datasets
-from data_registry.errors import InvalidDatasetName, UnknownDataset, UsageError
+from data_registry.core import datasets
+from data_registry.core.errors import InvalidDatasetName, UnknownDataset, UsageError
 
 DVC_YAML_WITH_ARTIFACTS = """\
 artifacts:

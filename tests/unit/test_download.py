@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from data_registry import download, settings
-from data_registry.errors import ChecksumMismatch, DownloadError
+from data_registry.core import settings
+from data_registry.core.errors import ChecksumMismatch, DownloadError
+from data_registry.sources import download
 from tests.support.http_server import FileServer, serve
 
 PAYLOAD = b"fashion" * 1000

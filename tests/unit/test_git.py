@@ -1,4 +1,4 @@
-"""data_registry.git in real temporary repositories: status, show, scoped commits, immutable
+"""data_registry.core.git in real temporary repositories: status, show, scoped commits, immutable
 annotated tags, the push remote, atomic pushes and the fallback identity."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from data_registry.errors import GitError, TagConflict
-from data_registry.git import Git
+from data_registry.core.errors import GitError, TagConflict
+from data_registry.core.git import Git
 
 IDENTITY_VARIABLES = (
     "GIT_AUTHOR_NAME",

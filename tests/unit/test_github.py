@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from data_registry.errors import DownloadError
-from data_registry.github import GitHubClient, RateLimited
-from data_registry.markdown_docs import from_github
+from data_registry.core.errors import DownloadError
+from data_registry.sources.github import GitHubClient, RateLimited
+from data_registry.sources.markdown_docs import from_github
 from tests.support.github_api import serve_github
 from tests.support.readmes import ORG, REPOSITORIES
 

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from data_registry import datasets, params
 from data_registry.client import collection
-from data_registry.errors import InvalidDatasetName, ParamsError, UsageError
+from data_registry.core import datasets, params
+from data_registry.core.errors import InvalidDatasetName, ParamsError, UsageError
 
 PARAMS = "n_samples: 5000\nnoise: 0.1\nname: tabular\nsplit:\n  seed: 7\nregistry: null\n"
 NAME = st.from_regex(r"[a-z0-9][a-z0-9-]{0,63}", fullmatch=True)

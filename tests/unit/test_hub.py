@@ -1,11 +1,12 @@
-"""data_registry.hub and download.require_pinned: hub files are fetched only at a commit, with pins."""
+"""data_registry.sources.hub and download.require_pinned: hub files are fetched only at a commit,
+with pins."""
 
 from __future__ import annotations
 
 import pytest
 
-from data_registry import download, hub
-from data_registry.errors import ParamsError
+from data_registry.core.errors import ParamsError
+from data_registry.sources import download, hub
 
 SHA = "a" * 40
 SOURCE = {

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from data_registry import idx
-from data_registry.errors import CorruptSource
+from data_registry.core.errors import CorruptSource
+from data_registry.formats import idx
 from tests.support.idx import FILE_NAMES, fashion_mnist_arrays, idx_bytes, write_fashion_mnist_files
 
 

@@ -1,4 +1,4 @@
-"""data_registry.image_checks: every corruption a collection may hold is caught, valid images pass."""
+"""data_registry.formats.image_checks: every corruption a collection may hold is caught, valid images pass."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from data_registry import image_checks
+from data_registry.formats import image_checks
 from tests.support.bomb import write_png_bomb
 from tests.support.sources import inject_corrupted, write_image_collection
 
@@ -62,7 +62,7 @@ def test_checking_the_bomb_peaks_under_300_mb(bomb: Path) -> None:
     pytest parent's peak over the exec): the check reads the header only. Decoding the same file,
     as the check did before, peaks at ~926 MB."""
     probe = (
-        "import re, sys; from pathlib import Path; from data_registry import image_checks; "
+        "import re, sys; from pathlib import Path; from data_registry.formats import image_checks; "
         "verdict = image_checks.check_file(sys.argv[1], ['PNG']); print(verdict.reason); "
         "print(re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text()).group(1))"
     )
@@ -78,7 +78,7 @@ def test_checking_the_bomb_peaks_under_300_mb(bomb: Path) -> None:
 def test_roco_radiology_drops_a_bomb_row_as_too_large_whatever_its_file_name(bomb: Path) -> None:
     import pyarrow as pa
 
-    from data_registry import vlm
+    from data_registry.formats import vlm
     from tests.support.radiology import scan
 
     good = scan(1, "PNG", (64, 48))

@@ -6,8 +6,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from data_registry import images, parquet
-from data_registry.errors import CorruptSource
+from data_registry.core.errors import CorruptSource
+from data_registry.formats import images, parquet
 from tests.support.idx import fashion_mnist_arrays
 
 CLASSES = [f"class-{label}" for label in range(10)]

@@ -14,9 +14,9 @@ from typing import BinaryIO
 
 import pytest
 
-from data_registry import layout
 from data_registry.client import intact
-from data_registry.errors import CorruptObject, RemoteError, UnknownSplit
+from data_registry.core import layout
+from data_registry.core.errors import CorruptObject, RemoteError, UnknownSplit
 
 TAG = "ds-v1.2.0"
 

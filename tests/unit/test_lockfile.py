@@ -1,8 +1,8 @@
-"""data_registry.lockfile: out hashes read from dvc.lock, metadata outs from dvc.yaml, and their diff."""
+"""data_registry.core.lockfile: out hashes read from dvc.lock, metadata outs from dvc.yaml, and their diff."""
 
 from __future__ import annotations
 
-from data_registry import lockfile
+from data_registry.core import lockfile
 
 RAW = "../../data/fashion-mnist/raw"
 PROCESSED = "../../data/fashion-mnist/processed"

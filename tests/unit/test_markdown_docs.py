@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from data_registry.errors import CorruptSource
-from data_registry.markdown_docs import MANIFEST, from_folder, read_raw, write_raw
+from data_registry.core.errors import CorruptSource
+from data_registry.sources.markdown_docs import MANIFEST, from_folder, read_raw, write_raw
 from tests.support.readmes import REPOSITORIES
 
 

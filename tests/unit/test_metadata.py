@@ -1,4 +1,4 @@
-"""data_registry.metadata: one lineage schema for every dataset, built from real parquet files."""
+"""data_registry.formats.metadata: one lineage schema for every dataset, built from real parquet files."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
-from data_registry import metadata, parquet
-from data_registry.errors import MetadataError
+from data_registry.core.errors import MetadataError
+from data_registry.formats import metadata, parquet
 
 SOURCE = {"url": "https://example.invalid/data.csv", "sha256": "0" * 64, "licence": "CC0-1.0"}
 

@@ -1,8 +1,8 @@
 """Each concern has one owner module; these scans fail when its knowledge leaks elsewhere.
 
 - paths and tag names: `layout` (no path or tag f-string anywhere else in src/ or pipelines/);
-- DVC: `data_registry.dvc` (no `import dvc...` elsewhere in src/);
-- git: `data_registry.git` (no subprocess running git elsewhere in src/).
+- DVC: `data_registry.core.dvc` (no `import dvc...` elsewhere in src/);
+- git: `data_registry.core.git` (no subprocess running git elsewhere in src/).
 
 Scanned with `ast`, so comments, docstrings and plain messages never trip them.
 """
@@ -32,7 +32,7 @@ PATH_OR_TAG = re.compile(
 )
 # Path parts a pipeline script must take from its Dataset's layout (`dataset.split_file(split)`).
 LAYOUT_PARTS = {"processed", "raw", "interim", "plots", "metadata.json", "metrics.json"}
-LAYOUT_OWNERS = {SRC / "layout.py"}
+LAYOUT_OWNERS = {SRC / "core" / "layout.py"}
 
 
 def _template(node: ast.JoinedStr) -> str:
@@ -64,7 +64,9 @@ def test_paths_and_tags_are_spelled_only_in_layout() -> None:
                 and node.right.value in LAYOUT_PARTS
             ):
                 found.append(f"{_where(path, node)}: / {node.right.value!r}")
-    assert found == [], "use data_registry.layout (or a Dataset's properties) instead:\n" + "\n".join(found)
+    assert found == [], "use data_registry.core.layout (or a Dataset's properties) instead:\n" + "\n".join(
+        found
+    )
 
 
 def _imported_modules(node: ast.AST) -> list[str]:
@@ -79,12 +81,12 @@ def test_only_the_dvc_module_imports_dvc() -> None:
     found = [
         f"{_where(path, node)}: {module}"
         for path, tree in _trees()
-        if path != SRC / "dvc.py"
+        if path != SRC / "core" / "dvc.py"
         for node in ast.walk(tree)
         for module in _imported_modules(node)
         if module == "dvc" or module.startswith("dvc.")
     ]
-    assert found == [], "reach DVC through data_registry.dvc:\n" + "\n".join(found)
+    assert found == [], "reach DVC through data_registry.core.dvc:\n" + "\n".join(found)
 
 
 def _runs_git(node: ast.AST) -> bool:
@@ -102,11 +104,11 @@ def test_only_the_git_module_runs_git() -> None:
     found = [
         _where(path, node)
         for path, tree in _trees()
-        if path != SRC / "git.py"
+        if path != SRC / "core" / "git.py"
         for node in ast.walk(tree)
         if _runs_git(node)
     ]
-    assert found == [], "run git through data_registry.git:\n" + "\n".join(found)
+    assert found == [], "run git through data_registry.core.git:\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize(

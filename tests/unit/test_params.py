@@ -1,4 +1,4 @@
-"""data_registry.params: reading params.yaml and `-S key=value` overrides written back into it."""
+"""data_registry.core.params: reading params.yaml and `-S key=value` overrides written back into it."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from data_registry import params
-from data_registry.errors import ParamsError
+from data_registry.core import params
+from data_registry.core.errors import ParamsError
 
 PARAMS = """\
 # Everything here changes the data.

@@ -1,4 +1,4 @@
-"""data_registry.profile: column statistics and plots data that are exact, JSON-safe and stable."""
+"""data_registry.formats.profile: column statistics and plots data that are exact, JSON-safe and stable."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from data_registry import profile
+from data_registry.formats import profile
 
 
 def test_column_stats_match_numpy_population_statistics() -> None:

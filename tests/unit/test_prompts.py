@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from data_registry import prompts
-from data_registry.errors import PromptError, UnknownPrompt
+from data_registry.core.errors import PromptError, UnknownPrompt
+from data_registry.formats import prompts
 
 PIPELINE_PROMPT = (
     Path(__file__).resolve().parents[2] / "pipelines/roco-radiology/prompts/radiology_caption.yaml"

@@ -8,8 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from data_registry import drift, expectations, gates, quality
-from data_registry.errors import ExpectationsError, GateFailed
+from data_registry.core.errors import ExpectationsError, GateFailed
+from data_registry.quality import checks, drift, expectations, gates
 
 SPEC = {
     "rows": {"train": {"min": 3}},
@@ -50,8 +50,8 @@ def test_every_broken_rule_fails_its_own_check_and_nothing_else() -> None:
     good = table([1, 2, 3, 4], [-0.5, 0.0, 0.2, 0.9], [0, 1, 0, 1], ["a", "b", "c", "d"], [1.0] * 4)
     bad = table([1, 1, 3, 4], [-0.5, 0.0, 0.2, 3.0], [1, 1, 1, 2], ["a", "", "c", "d"], [1.0, 1.0, 1.0, 0.5])
 
-    assert failed(quality.section(spec, {"train": good}, {"train": {"score": 0.9}})) == set()
-    assert failed(quality.section(spec, {"train": bad}, {"train": {"score": 0.1}})) == {
+    assert failed(checks.section(spec, {"train": good}, {"train": {"score": 0.9}})) == set()
+    assert failed(checks.section(spec, {"train": bad}, {"train": {"score": 0.1}})) == {
         "unique train.id",
         "range train.f0",
         "values train.label",
@@ -66,9 +66,9 @@ def test_every_broken_rule_fails_its_own_check_and_nothing_else() -> None:
 
 def test_missing_column_and_wrong_type_are_reported() -> None:
     spec = expectations.parse({"columns": {"id": {"type": "int32"}, "missing": {}}})
-    checks = quality.section(spec, {"train": pa.table({"id": pa.array([1], pa.int64())})}, {})["checks"]
+    results = checks.section(spec, {"train": pa.table({"id": pa.array([1], pa.int64())})}, {})["checks"]
 
-    assert {(c["check"], c["observed"], c["passed"]) for c in checks} == {
+    assert {(c["check"], c["observed"], c["passed"]) for c in results} == {
         ("type train.id", "int64", False),
         ("column train.missing", "missing", False),
     }
@@ -80,7 +80,7 @@ def test_rule_that_does_not_fit_the_column_type_is_an_expectations_error(rule: d
     with pytest.raises(
         ExpectationsError, match=r"a rule for column train\.name does not fit its type string"
     ):
-        quality.section(spec, {"train": pa.table({"name": ["a", "b"]})}, {})
+        checks.section(spec, {"train": pa.table({"name": ["a", "b"]})}, {})
 
 
 @pytest.mark.parametrize(
@@ -101,9 +101,9 @@ def test_malformed_file_is_one_clear_error(tmp_path: Path, text: str, message: s
 
 def test_distances_are_small_for_samples_of_one_distribution_and_large_for_a_shift() -> None:
     rng = np.random.default_rng(0)
-    base = quality.numeric_profile(pa.chunked_array([rng.standard_normal(50_000)]))["quantiles"]
-    same = quality.numeric_profile(pa.chunked_array([rng.standard_normal(30_000)]))["quantiles"]
-    shifted = quality.numeric_profile(pa.chunked_array([rng.standard_normal(30_000) + 0.5]))["quantiles"]
+    base = checks.numeric_profile(pa.chunked_array([rng.standard_normal(50_000)]))["quantiles"]
+    same = checks.numeric_profile(pa.chunked_array([rng.standard_normal(30_000)]))["quantiles"]
+    shifted = checks.numeric_profile(pa.chunked_array([rng.standard_normal(30_000) + 0.5]))["quantiles"]
 
     assert drift.psi(base, same) < 0.01 and drift.ks(base, same) < 0.02
     assert drift.psi(base, shifted) > 0.2 and 0.15 < drift.ks(base, shifted) < 0.25  # true KS: 0.197
@@ -124,7 +124,7 @@ def document(rows: int, shift: float, positive: float, score: float = 0.9) -> di
     return {
         "splits": {"train": rows},
         "metrics": {"train": {"score": score}},
-        "quality": quality.section(expectations.parse(SPEC), {"train": data}, {"train": {"score": score}}),
+        "quality": checks.section(expectations.parse(SPEC), {"train": data}, {"train": {"score": score}}),
     }
 
 
@@ -152,7 +152,7 @@ def test_gate_passes_within_bounds_blocks_drift_and_records_an_accepted_reason()
 
 
 def test_small_splits_are_not_judged_on_distributions() -> None:
-    checks = {
+    names = {
         check.check for check in gates.check("ds", document(200, 0.0, 0.5), document(200, 0.4, 0.5)).checks
     }
-    assert not any(name.startswith(("drift psi", "drift ks", "drift js")) for name in checks)
+    assert not any(name.startswith(("drift psi", "drift ks", "drift js")) for name in names)

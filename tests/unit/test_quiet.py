@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from data_registry import quiet, settings
+from data_registry.core import quiet, settings
 
 
 def test_noise_written_to_the_file_descriptors_lands_in_the_log_and_the_terminal_is_restored(
@@ -33,7 +33,7 @@ def test_verbose_leaves_the_terminal_alone(tmp_path: Path, capfd) -> None:
 
 
 def test_no_runtime_dir_warning_when_the_embedded_postgres_is_imported() -> None:
-    code = "from data_registry import quiet; quiet.silence_libraries(); import pgserver"
+    code = "from data_registry.core import quiet; quiet.silence_libraries(); import pgserver"
     env = {key: value for key, value in os.environ.items() if key != "XDG_RUNTIME_DIR"}
     env.update(PYTHONWARNINGS="default")
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)

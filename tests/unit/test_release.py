@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from data_registry import release
-from data_registry.errors import TagConflict
-from data_registry.git import Git
-from data_registry.summary import Summary
+from data_registry.core.errors import TagConflict
+from data_registry.core.git import Git
+from data_registry.core.summary import Summary
 from tests.support.repo import git
 
 PREFIX = "toy"

@@ -15,12 +15,20 @@ from typing import Any
 
 import pytest
 
-from data_registry import publish, release, runner
-from data_registry.datasets import Dataset
-from data_registry.errors import DirtyTree, LockBusy, ParamsError, PublishFailed, RemoteError, StageFailed
-from data_registry.git import Git
+from data_registry import publish, release
+from data_registry.commands import runner
+from data_registry.core.datasets import Dataset
+from data_registry.core.errors import (
+    DirtyTree,
+    LockBusy,
+    ParamsError,
+    PublishFailed,
+    RemoteError,
+    StageFailed,
+)
+from data_registry.core.git import Git
+from data_registry.core.summary import Summary
 from data_registry.publish.base import PUBLISHED, Report, Served, VersionFacts
-from data_registry.summary import Summary
 from tests.support.repo import git
 
 DS = "toy"

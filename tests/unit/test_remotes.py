@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from data_registry import dvc, settings
+from data_registry.core import dvc, settings
 
 CONFIG = """[core]
     remote = local

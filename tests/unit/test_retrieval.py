@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from data_registry.retrieval import document_ranks, summarise
+from data_registry.embeddings.retrieval import document_ranks, summarise
 
 
 def test_ranks_count_distinct_documents_and_metrics_follow() -> None:

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from data_registry import dvc, runner, settings
-from data_registry.datasets import Dataset
-from data_registry.errors import DirtyTree
-from data_registry.git import Git
-from data_registry.summary import MAX_METRICS, Summary, key_metrics
+from data_registry.commands import runner
+from data_registry.core import dvc, settings
+from data_registry.core.datasets import Dataset
+from data_registry.core.errors import DirtyTree
+from data_registry.core.git import Git
+from data_registry.core.summary import MAX_METRICS, Summary, key_metrics
 
 DATASET = "fashion-mnist"
 
@@ -64,8 +65,8 @@ def test_files_the_run_writes_itself_may_be_dirty(code: str, path: str, dataset:
         (" M", "pipelines/fashion-mnist/dvc.yaml"),
         (" M", "pipelines/fashion-mnist/serving.yaml"),  # a tag holds the config it was served with
         ("??", "pipelines/fashion-mnist/serving.yaml"),
-        (" M", "src/data_registry/idx.py"),
-        (" D", "src/data_registry/idx.py"),
+        (" M", "src/data_registry/formats/idx.py"),
+        (" D", "src/data_registry/formats/idx.py"),
         (" M", "scripts/run_pipeline.py"),
         (" M", "pipelines/synthetic-tabular/params.yaml"),
         (" M", "README.md"),
@@ -186,7 +187,7 @@ def test_refuse_dirty_tree_reads_a_real_repository(tmp_path: Path) -> None:
     files = {
         "pipelines/fashion-mnist/params.yaml": "seed: 1\n",
         "pipelines/fashion-mnist/scripts/process.py": "print(1)\n",
-        "src/data_registry/idx.py": "X = 1\n",
+        "src/data_registry/formats/idx.py": "X = 1\n",
     }
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
@@ -203,8 +204,8 @@ def test_refuse_dirty_tree_reads_a_real_repository(tmp_path: Path) -> None:
     (tmp_path / "data/fashion-mnist/metadata.json").write_text("{}\n")
     runner.refuse_dirty_tree(git, dataset)
 
-    (tmp_path / "src/data_registry/idx.py").write_text("X = 2\n")
-    with pytest.raises(DirtyTree, match=re.escape("src/data_registry/idx.py")):
+    (tmp_path / "src/data_registry/formats/idx.py").write_text("X = 2\n")
+    with pytest.raises(DirtyTree, match=re.escape("src/data_registry/formats/idx.py")):
         runner.refuse_dirty_tree(git, dataset)
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from data_registry import publish, settings
-from data_registry.datasets import Dataset
-from data_registry.errors import UsageError
+from data_registry import publish
+from data_registry.core import settings
+from data_registry.core.datasets import Dataset
+from data_registry.core.errors import UsageError
 from data_registry.publish import serving
 from data_registry.publish.base import Publisher, ServingFileError
 

@@ -1,4 +1,4 @@
-"""data_registry.settings: env files, their precedence, and typed values that never leak secrets."""
+"""data_registry.core.settings: env files, their precedence, and typed values that never leak secrets."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from data_registry import settings
-from data_registry.errors import UsageError
+from data_registry.core import settings
+from data_registry.core.errors import UsageError
 
 REGISTRY_KEYS = (
     "DATA_REGISTRY_ENV",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data_registry.git import Git
+from data_registry.core.git import Git
 from data_registry.site import charts, model
 from tests.support.repo import git
 

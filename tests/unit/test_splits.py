@@ -1,4 +1,4 @@
-"""data_registry.splits: seeded train/val splits that are reproducible, disjoint and complete."""
+"""data_registry.formats.splits: seeded train/val splits that are reproducible, disjoint and complete."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from data_registry import splits
-from data_registry.errors import ParamsError
+from data_registry.core.errors import ParamsError
+from data_registry.formats import splits
 
 
 def test_same_seed_gives_the_same_split() -> None:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from data_registry import stage
-from data_registry.errors import ChecksumMismatch
+from data_registry.core import stage
+from data_registry.core.errors import ChecksumMismatch
 
 
 def test_a_registry_error_in_a_step_is_one_line_and_its_exit_code(capsys: pytest.CaptureFixture[str]) -> None:

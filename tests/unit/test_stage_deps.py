@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from data_registry import cli, datasets, stage_deps
-from data_registry.datasets import Dataset
+from data_registry import cli
+from data_registry.commands import stage_deps
+from data_registry.core import datasets
+from data_registry.core.datasets import Dataset
 from tests.support.repo import PROJECT
 
 MODULES = "../../src/data_registry"
+FORMATS = f"{MODULES}/formats"
 
 
 def test_every_stage_of_this_registry_lists_each_shared_module_it_imports() -> None:
@@ -38,11 +41,11 @@ def test_check_names_the_stage_and_module_of_a_missing_or_extra_dep_and_write_re
 ) -> None:
     dvc_yaml = fashion_mnist_copy / "pipelines/fashion-mnist/dvc.yaml"
     original = dvc_yaml.read_text()
-    images = f"      - {MODULES}/images.py\n"
-    assert f"{MODULES}/idx.py\n{images}" in original  # the process stage's entry
-    broken = original.replace(f"{MODULES}/idx.py\n{images}", f"{MODULES}/idx.py\n", 1)
+    images = f"      - {FORMATS}/images.py\n"
+    assert f"{FORMATS}/idx.py\n{images}" in original  # the process stage's entry
+    broken = original.replace(f"{FORMATS}/idx.py\n{images}", f"{FORMATS}/idx.py\n", 1)
     broken = broken.replace(
-        "      - scripts/analyze.py\n", f"      - scripts/analyze.py\n      - {MODULES}/vlm.py\n"
+        "      - scripts/analyze.py\n", f"      - scripts/analyze.py\n      - {FORMATS}/vlm.py\n"
     )
     dvc_yaml.write_text(broken)
 
@@ -52,10 +55,10 @@ def test_check_names_the_stage_and_module_of_a_missing_or_extra_dep_and_write_re
 
     assert check.value.code == 1
     assert out.splitlines() == [
-        "pipelines/fashion-mnist/dvc.yaml: stage process imports data_registry.images"
-        f" (from scripts/process.py) but its deps lack {MODULES}/images.py",
-        f"pipelines/fashion-mnist/dvc.yaml: stage analyze lists {MODULES}/vlm.py"
-        " but never imports data_registry.vlm",
+        "pipelines/fashion-mnist/dvc.yaml: stage process imports data_registry.formats.images"
+        f" (from scripts/process.py) but its deps lack {FORMATS}/images.py",
+        f"pipelines/fashion-mnist/dvc.yaml: stage analyze lists {FORMATS}/vlm.py"
+        " but never imports data_registry.formats.vlm",
     ]
     assert err.startswith("error: 2 shared-code deps differ") and "deps --write" in err
 

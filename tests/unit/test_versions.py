@@ -1,13 +1,13 @@
-"""data_registry.versions: semantic versions, immutable tag names, and which part a change bumps."""
+"""data_registry.core.versions: semantic versions, immutable tag names, and which part a change bumps."""
 
 from __future__ import annotations
 
 import pytest
 
-from data_registry import versions
-from data_registry.errors import UsageError
-from data_registry.lockfile import OutsChange
-from data_registry.versions import Version
+from data_registry.core import versions
+from data_registry.core.errors import UsageError
+from data_registry.core.lockfile import OutsChange
+from data_registry.core.versions import Version
 
 DATASET = "fashion-mnist"
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from data_registry import images
-from data_registry.parquet import with_metadata
+from data_registry.formats import images
+from data_registry.formats.parquet import with_metadata
 
 torchvision = pytest.importorskip("torchvision")
 

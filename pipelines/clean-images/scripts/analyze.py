@@ -9,17 +9,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from data_registry import (
-    collection_pins,
-    datasets,
-    image_checks,
-    metadata,
-    params,
-    parquet,
-    profile,
-    quality,
-    stage,
-)
+from data_registry.core import datasets, params, stage
+from data_registry.formats import image_checks, metadata, parquet, profile
+from data_registry.quality import checks
+from data_registry.sources import collection_pins
 
 DATASET = "clean-images"
 SPLIT = "images"
@@ -55,7 +48,7 @@ def main() -> None:
         },
         files=files,
         metrics=metrics,
-        quality=quality.evaluate(dataset.pipeline_dir, {SPLIT: table}, metrics),
+        quality=checks.evaluate(dataset.pipeline_dir, {SPLIT: table}, metrics),
         upstream={"collections": tags},
     )
     metadata.write(dataset.metadata_file, document)

@@ -7,9 +7,10 @@ whole or not at all.
 
 from __future__ import annotations
 
-from data_registry import collection_pins, datasets, params, settings, stage
-from data_registry.atomic import atomic_dir
-from data_registry.errors import ParamsError
+from data_registry.core import datasets, params, settings, stage
+from data_registry.core.atomic import atomic_dir
+from data_registry.core.errors import ParamsError
+from data_registry.sources import collection_pins
 
 DATASET = "clean-images"
 

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import sys
 
-from data_registry import atomic, collection_pins, datasets, image_checks, params, stage
+from data_registry.core import atomic, datasets, params, stage
+from data_registry.formats import image_checks
+from data_registry.sources import collection_pins
 
 DATASET = "clean-images"
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from data_registry import datasets, hub, metadata, params, parquet, profile, quality, stage, text
+from data_registry.core import datasets, params, stage
+from data_registry.formats import metadata, parquet, profile, text
+from data_registry.quality import checks
+from data_registry.sources import hub
 
 DATASET = "emotion"
 LENGTH_BINS = 20
@@ -26,7 +29,7 @@ def main() -> None:
         params={"classes": classes},
         files=files,
         metrics=metrics,
-        quality=quality.evaluate(dataset.pipeline_dir, tables, metrics),
+        quality=checks.evaluate(dataset.pipeline_dir, tables, metrics),
     )
     metadata.write(dataset.metadata_file, document)
     plots = dataset.plots_dir

@@ -6,7 +6,8 @@ revision and sha256 values in params.yaml decide what is accepted.
 
 from __future__ import annotations
 
-from data_registry import datasets, download, hub, params, settings, stage
+from data_registry.core import datasets, params, settings, stage
+from data_registry.sources import download, hub
 
 DATASET = "emotion"
 

@@ -3,7 +3,8 @@ the schema metadata. Rows keep the published order."""
 
 from __future__ import annotations
 
-from data_registry import datasets, params, parquet, stage, text
+from data_registry.core import datasets, params, stage
+from data_registry.formats import parquet, text
 
 DATASET = "emotion"
 

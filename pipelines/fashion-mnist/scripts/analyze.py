@@ -13,7 +13,10 @@ from typing import Any
 
 import pyarrow as pa
 
-from data_registry import atomic, datasets, download, images, metadata, params, parquet, quality, stage
+from data_registry.core import atomic, datasets, params, stage
+from data_registry.formats import images, metadata, parquet
+from data_registry.quality import checks
+from data_registry.sources import download
 
 DATASET = "fashion-mnist"
 SPLITS = ("train", "val")
@@ -32,7 +35,7 @@ def main() -> None:
         params={"classes": classes},
         files=files,
         metrics=metrics,
-        quality=quality.evaluate(dataset.pipeline_dir, tables, metrics),
+        quality=checks.evaluate(dataset.pipeline_dir, tables, metrics),
     )
     metadata.write(dataset.metadata_file, document)
     write_class_distribution(dataset.plots_dir / "class_distribution.csv", metrics, classes)

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import sys
 
-from data_registry import datasets, download, params, settings, stage
+from data_registry.core import datasets, params, settings, stage
+from data_registry.sources import download
 
 DATASET = "fashion-mnist"
 

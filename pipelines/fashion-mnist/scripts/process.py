@@ -6,7 +6,8 @@ as one arrow buffer; no per-image Python work.
 
 from __future__ import annotations
 
-from data_registry import datasets, idx, images, params, stage
+from data_registry.core import datasets, params, stage
+from data_registry.formats import idx, images
 
 DATASET = "fashion-mnist"
 SPLITS = ("train", "val")

@@ -7,20 +7,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_registry import (
-    datasets,
-    embed,
-    metadata,
-    params,
-    parquet,
-    profile,
-    quality,
-    retrieval,
-    settings,
-    stage,
-    upstream,
-)
-from data_registry.embed import EMBEDDINGS_SPLIT
+from data_registry.core import datasets, params, settings, stage
+from data_registry.embeddings import embed, retrieval
+from data_registry.embeddings.embed import EMBEDDINGS_SPLIT
+from data_registry.formats import metadata, parquet, profile
+from data_registry.quality import checks
+from data_registry.sources import upstream
 
 NAME = "readmes-embeddings"
 HISTOGRAM_BINS = 20
@@ -51,7 +43,7 @@ def main() -> None:
         params=values,
         files={"chunks": path},
         metrics=metrics,
-        quality=quality.evaluate(dataset.pipeline_dir, {"chunks": table}, metrics),
+        quality=checks.evaluate(dataset.pipeline_dir, {"chunks": table}, metrics),
         upstream=upstream.read_record(dataset.raw_dir),
         model=spec.describe(table.schema.field("embedding").type.list_size),
     )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data_registry import chunking, datasets, params, parquet, stage
+from data_registry.core import datasets, params, stage
+from data_registry.embeddings import chunking
+from data_registry.formats import parquet
 
 NAME = "readmes-embeddings"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data_registry import datasets, params, settings, stage, upstream
+from data_registry.core import datasets, params, settings, stage
+from data_registry.sources import upstream
 
 NAME = "readmes-embeddings"
 

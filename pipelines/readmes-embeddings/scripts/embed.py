@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data_registry import datasets, embed, params, parquet, settings, stage
-from data_registry.embed import EMBEDDINGS_SPLIT
+from data_registry.core import datasets, params, settings, stage
+from data_registry.embeddings import embed
+from data_registry.embeddings.embed import EMBEDDINGS_SPLIT
+from data_registry.formats import parquet
 
 NAME = "readmes-embeddings"
 

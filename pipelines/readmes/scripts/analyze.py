@@ -7,7 +7,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_registry import datasets, markdown_docs, metadata, params, parquet, profile, quality, stage
+from data_registry.core import datasets, params, stage
+from data_registry.formats import metadata, parquet, profile
+from data_registry.quality import checks
+from data_registry.sources import markdown_docs
 
 NAME = "readmes"
 
@@ -33,7 +36,7 @@ def main() -> None:
         params=values,
         files={"documents": path},
         metrics=metrics,
-        quality=quality.evaluate(dataset.pipeline_dir, {"documents": table}, metrics),
+        quality=checks.evaluate(dataset.pipeline_dir, {"documents": table}, metrics),
     )
     metadata.write(dataset.metadata_file, document)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data_registry import datasets, markdown_docs, parquet, stage
+from data_registry.core import datasets, stage
+from data_registry.formats import parquet
+from data_registry.sources import markdown_docs
 
 NAME = "readmes"
 

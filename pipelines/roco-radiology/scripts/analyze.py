@@ -10,7 +10,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_registry import datasets, hub, metadata, params, parquet, profile, quality, stage, text, vlm
+from data_registry.core import datasets, params, stage
+from data_registry.formats import metadata, parquet, profile, text, vlm
+from data_registry.quality import checks
+from data_registry.sources import hub
 
 DATASET = "roco-radiology"
 SPLITS = ("train", "val", "test")
@@ -33,7 +36,7 @@ def main() -> None:
         },
         files=files,
         metrics=metrics,
-        quality=quality.evaluate(dataset.pipeline_dir, tables, metrics),
+        quality=checks.evaluate(dataset.pipeline_dir, tables, metrics),
         prompt=json.loads((dataset.data_dir / "prompt.json").read_text()),
     )
     metadata.write(dataset.metadata_file, document)

@@ -12,7 +12,8 @@ from dataclasses import asdict
 
 import pyarrow as pa
 
-from data_registry import atomic, datasets, params, stage, vlm
+from data_registry.core import atomic, datasets, params, stage
+from data_registry.formats import vlm
 
 DATASET = "roco-radiology"
 

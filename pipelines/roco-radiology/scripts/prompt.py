@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import sys
 
-from data_registry import atomic, datasets, params, prompts, settings, stage
+from data_registry.core import atomic, datasets, params, settings, stage
+from data_registry.formats import prompts
 
 DATASET = "roco-radiology"
 

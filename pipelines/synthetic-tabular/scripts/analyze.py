@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from data_registry import datasets, metadata, params, parquet, profile, quality, stage
+from data_registry.core import datasets, params, stage
+from data_registry.formats import metadata, parquet, profile
+from data_registry.quality import checks
 
 NAME = "synthetic-tabular"
 SOURCE = {"generator": "numpy.random.default_rng", "licence": "CC0-1.0"}
@@ -35,7 +37,7 @@ def main() -> None:
         params=params.load(dataset.pipeline_dir),
         files=files,
         metrics=metrics,
-        quality=quality.evaluate(dataset.pipeline_dir, tables, metrics),
+        quality=checks.evaluate(dataset.pipeline_dir, tables, metrics),
     )
     metadata.write(dataset.metadata_file, document)
     everything = pa.concat_tables(tables.values())

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from data_registry import datasets, params, parquet, stage
+from data_registry.core import datasets, params, stage
+from data_registry.formats import parquet
 
 NAME = "synthetic-tabular"
 CLASS_NAMES = ["negative", "positive"]

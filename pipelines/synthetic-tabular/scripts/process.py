@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from data_registry import datasets, params, parquet, splits, stage
+from data_registry.core import datasets, params, stage
+from data_registry.formats import parquet, splits
 
 NAME = "synthetic-tabular"
 

@@ -9,7 +9,10 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from data_registry import datasets, download, metadata, params, parquet, profile, quality, stage
+from data_registry.core import datasets, params, stage
+from data_registry.formats import metadata, parquet, profile
+from data_registry.quality import checks
+from data_registry.sources import download
 
 DATASET = "wine-quality"
 SPLITS = ("train", "val")
@@ -30,7 +33,7 @@ def main() -> None:
         params={"split": config["split"]},
         files=files,
         metrics=metrics,
-        quality=quality.evaluate(dataset.pipeline_dir, tables, metrics),
+        quality=checks.evaluate(dataset.pipeline_dir, tables, metrics),
     )
     metadata.write(dataset.metadata_file, document)
     profile.write_csv(

@@ -7,7 +7,8 @@ refused unless params.yaml opts into trust on first use.
 
 from __future__ import annotations
 
-from data_registry import datasets, download, params, settings, stage
+from data_registry.core import datasets, params, settings, stage
+from data_registry.sources import download
 
 DATASET = "wine-quality"
 

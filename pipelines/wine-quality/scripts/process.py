@@ -9,8 +9,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pv
 
-from data_registry import datasets, params, parquet, splits, stage
-from data_registry.errors import CorruptSource
+from data_registry.core import datasets, params, stage
+from data_registry.core.errors import CorruptSource
+from data_registry.formats import parquet, splits
 
 DATASET = "wine-quality"
 MEASUREMENTS = (

@@ -10,13 +10,13 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data_registry import layout, lockfile
-from data_registry import metadata as metadata_schema
 from data_registry.client import files, intact, remote_tags
 from data_registry.client.location import Registry, locate
-from data_registry.datasets import Dataset, validate_name
-from data_registry.errors import UnknownDataset, UsageError
-from data_registry.versions import tag_name
+from data_registry.core import layout, lockfile
+from data_registry.core.datasets import Dataset, validate_name
+from data_registry.core.errors import UnknownDataset, UsageError
+from data_registry.core.versions import tag_name
+from data_registry.formats import metadata as metadata_schema
 
 if TYPE_CHECKING:
     import pandas as pd

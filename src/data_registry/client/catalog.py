@@ -12,13 +12,13 @@ from typing import Any
 
 import yaml
 
-from data_registry import layout
 from data_registry.client import collection, files, remote_tags
 from data_registry.client.api import Repo, metadata
 from data_registry.client.location import Registry, locate
-from data_registry.datasets import discover
-from data_registry.errors import RegistryError
-from data_registry.versions import split_tag, tag_name
+from data_registry.core import layout
+from data_registry.core.datasets import discover
+from data_registry.core.errors import RegistryError
+from data_registry.core.versions import split_tag, tag_name
 
 
 def catalog(repo: Repo = None) -> list[dict[str, Any]]:

@@ -24,6 +24,6 @@ def checks(dataset: str, document: Mapping[str, Any], repo: Repo = None) -> list
 
 
 def compared(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[dict[str, Any]]:
-    from data_registry.gates import all_checks
+    from data_registry.quality.gates import all_checks
 
     return [check.to_dict() for check in all_checks(old, new)]

@@ -16,14 +16,14 @@ from typing import Any
 
 import yaml
 
-from data_registry import layout
-from data_registry.atomic import atomic_dir
 from data_registry.client import files, intact, remote_tags
 from data_registry.client.location import Registry, locate
-from data_registry.datasets import validate_collection_name
-from data_registry.errors import RemoteError, UnknownCollection, UsageError
-from data_registry.layout import COLLECTION_TAG_PREFIX
-from data_registry.versions import Version, split_tag, tag_name
+from data_registry.core import layout
+from data_registry.core.atomic import atomic_dir
+from data_registry.core.datasets import validate_collection_name
+from data_registry.core.errors import RemoteError, UnknownCollection, UsageError
+from data_registry.core.layout import COLLECTION_TAG_PREFIX
+from data_registry.core.versions import Version, split_tag, tag_name
 
 PREFIX = "collection:"
 Repo = str | Path | Registry | None

@@ -1,7 +1,7 @@
 """Files of a registry at a tag: git-tracked text (dvc.lock, metadata.json) and DVC outs.
 
 A local checkout answers with `git show` (milliseconds, no DVC import); a git URL
-goes through `data_registry.dvc`, which clones once per process.
+goes through `data_registry.core.dvc`, which clones once per process.
 """
 
 from __future__ import annotations
@@ -11,13 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from data_registry import dvc, layout
 from data_registry.client.location import Registry
-from data_registry.errors import RegistryError, RegistryUnreachable, RemoteError, UnknownSplit
-from data_registry.git import Git
+from data_registry.core import dvc, layout
+from data_registry.core.errors import RegistryError, RegistryUnreachable, RemoteError, UnknownSplit
+from data_registry.core.git import Git
 
 if TYPE_CHECKING:
-    from data_registry.dvc import DVCFileSystem
+    from data_registry.core.dvc import DVCFileSystem
 
 
 def read_text(registry: Registry, tag: str, path: str) -> str:

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO, Protocol
 
-from data_registry import dvc, layout, lockfile
-from data_registry.atomic import atomic_dir
 from data_registry.client import files
 from data_registry.client.location import Registry
-from data_registry.errors import CorruptObject, RemoteError, UnknownSplit
+from data_registry.core import dvc, layout, lockfile
+from data_registry.core.atomic import atomic_dir
+from data_registry.core.errors import CorruptObject, RemoteError, UnknownSplit
 
 CHUNK = 1 << 23
 PARALLEL_FILES = 4  # each holds three CHUNK buffers

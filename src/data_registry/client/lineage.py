@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from data_registry import layout
 from data_registry.client.api import Repo, metadata, outs
 from data_registry.client.location import locate
+from data_registry.core import layout
 
 
 def log_to_mlflow(

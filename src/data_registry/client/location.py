@@ -2,7 +2,7 @@
 
 A registry is a local checkout or a git URL. Everything the client does goes
 through a `Registry`, whose `access` carries the remote choice and the environment
-to `data_registry.dvc`, which applies the same remote overrides (`remotes`) the
+to `data_registry.core.dvc`, which applies the same remote overrides (`remotes`) the
 wrapper does: a consumer reads where the wrapper pushed.
 """
 
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from data_registry import settings
-from data_registry.datasets import find_root
-from data_registry.dvc import Access
-from data_registry.settings import Settings
+from data_registry.core import settings
+from data_registry.core.datasets import find_root
+from data_registry.core.dvc import Access
+from data_registry.core.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class Registry:
 
     @property
     def access(self) -> Access:
-        """What `data_registry.dvc` needs to reach this registry's effective remote."""
+        """What `data_registry.core.dvc` needs to reach this registry's effective remote."""
         return Access(self.url, self.remote, self.remote_config, self.environment)
 
     def cache_dir(self, tag: str) -> Path:

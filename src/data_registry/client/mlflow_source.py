@@ -22,7 +22,7 @@ class RegistryDatasetSource(DatasetSource):
     def load(self, dst_path: str | None = None) -> str:
         from pathlib import Path
 
-        from data_registry import dvc
+        from data_registry.core import dvc
 
         target = dst_path or self.path.rsplit("/", 1)[-1]
         dvc.get_version(self.url, self.path, self.tag, Path(target))

@@ -2,7 +2,7 @@
 
 Ray workers read the content-addressed objects of the split's files, named by the version's
 `.dir` listing (checked against dvc.lock), so no data goes through the driver. They read them
-with the effective remote's own filesystem (`data_registry.dvc`: endpoint, credentials and
+with the effective remote's own filesystem (`data_registry.core.dvc`: endpoint, credentials and
 the environment's overrides as every other reader gets them), for any remote type DVC supports.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from data_registry import dvc
 from data_registry.client import files, intact
 from data_registry.client.api import Repo, tag
 from data_registry.client.location import locate
+from data_registry.core import dvc
 
 if TYPE_CHECKING:
     import pyarrow as pa

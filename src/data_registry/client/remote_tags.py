@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 
-from data_registry import layout
-from data_registry import versions as semver
 from data_registry.client.location import Registry
-from data_registry.errors import UnknownDataset, UnknownVersion
-from data_registry.git import ls_remote_tags
-from data_registry.versions import Version
+from data_registry.core import layout
+from data_registry.core import versions as semver
+from data_registry.core.errors import UnknownDataset, UnknownVersion
+from data_registry.core.git import ls_remote_tags
+from data_registry.core.versions import Version
 
 _PREFIX = re.compile(r"v?(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*))?(?:\.(0|[1-9][0-9]*))?")
 LATEST = "latest"

@@ -11,8 +11,8 @@ import pyarrow as pa
 import torch
 from torch.utils.data import Dataset
 
-from data_registry.images import IMAGE_COLUMN, images_from_table, labels_from_table
-from data_registry.parquet import schema_metadata
+from data_registry.formats.images import IMAGE_COLUMN, images_from_table, labels_from_table
+from data_registry.formats.parquet import schema_metadata
 
 
 class RegistrySplit(Dataset):

@@ -3,7 +3,7 @@
 `dvc status --cloud` only checks that object names exist; this reads each object
 back from the remote and recomputes its md5, so a truncated or overwritten object
 is caught too. The DVC cache is never consulted: a healthy local cache must not
-hide a broken remote. DVC is reached only through `data_registry.dvc`.
+hide a broken remote. DVC is reached only through `data_registry.core.dvc`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from data_registry import dvc, layout, lockfile
 from data_registry.client import collection, files
 from data_registry.client.api import Repo, tag
 from data_registry.client.location import Registry, locate
-from data_registry.errors import RemoteError
+from data_registry.core import dvc, layout, lockfile
+from data_registry.core.errors import RemoteError
 
 CHUNK = 1 << 20
 

@@ -13,11 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from data_registry.errors import PipelineFileError
+from data_registry.core.errors import PipelineFileError
 
 if TYPE_CHECKING:
-    from data_registry.datasets import Dataset
-    from data_registry.settings import Settings
+    from data_registry.core.datasets import Dataset
+    from data_registry.core.settings import Settings
 
 SERVING_FILE = "serving.yaml"
 PUBLISHED = "published"

@@ -13,12 +13,13 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data_registry import metadata, params, prompts
+from data_registry.core import params
+from data_registry.formats import metadata, prompts
 from data_registry.publish.base import ALREADY_SERVED, PUBLISHED, Report, Served, VersionFacts, check_options
 
 if TYPE_CHECKING:
-    from data_registry.datasets import Dataset
-    from data_registry.settings import Settings
+    from data_registry.core.datasets import Dataset
+    from data_registry.core.settings import Settings
 
 EXPERIMENT = "data-registry-builds"
 TAG_KEY = "data_registry.tag"

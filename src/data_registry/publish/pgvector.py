@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from data_registry import postgres
-from data_registry.embed import EMBEDDINGS_SPLIT, embedding_matrix
-from data_registry.errors import RegistryError, UsageError
+from data_registry.core.errors import RegistryError, UsageError
+from data_registry.embeddings import postgres
+from data_registry.embeddings.embed import EMBEDDINGS_SPLIT, embedding_matrix
 from data_registry.publish.base import (
     ALREADY_SERVED,
     PUBLISHED,
@@ -37,8 +37,8 @@ if TYPE_CHECKING:
     import psycopg
     import pyarrow as pa
 
-    from data_registry.datasets import Dataset
-    from data_registry.settings import Settings
+    from data_registry.core.datasets import Dataset
+    from data_registry.core.settings import Settings
 
 REGISTRY_TABLE = "data_registry_served"
 TABLE_NAME = re.compile(r"[a-z_][a-z0-9_]{0,39}")
@@ -313,8 +313,9 @@ class PgvectorPublisher:
         self.dataset, self.settings, self.target = dataset, settings, Target(**options)
 
     def publish(self, facts: VersionFacts) -> Report:
-        from data_registry import lockfile, metadata
-        from data_registry.upstream import processed_out
+        from data_registry.core import lockfile
+        from data_registry.formats import metadata
+        from data_registry.sources.upstream import processed_out
 
         dataset = self.dataset
         content_hash = lockfile.out_hashes(dataset.lock_file.read_text()).get(processed_out(dataset.name))

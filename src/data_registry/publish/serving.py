@@ -18,13 +18,13 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from data_registry import publish
-from data_registry.errors import yaml_problem
+from data_registry.core.errors import yaml_problem
 from data_registry.publish.base import SERVING_FILE, ServingFileError
 
 if TYPE_CHECKING:
-    from data_registry.datasets import Dataset
+    from data_registry.core.datasets import Dataset
+    from data_registry.core.settings import Settings
     from data_registry.publish.base import Publisher
-    from data_registry.settings import Settings
 
 
 def load(dataset: Dataset) -> dict[str, Mapping[str, Any]]:

@@ -11,10 +11,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from data_registry.atomic import atomic_dir
 from data_registry.client.api import Repo
 from data_registry.client.location import locate
-from data_registry.errors import UsageError
+from data_registry.core.atomic import atomic_dir
+from data_registry.core.errors import UsageError
 from data_registry.site import model, pages, source
 
 # A folder we built carries this file, so a rebuild may replace it; any other folder is refused.

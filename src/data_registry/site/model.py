@@ -17,14 +17,14 @@ from typing import Any
 
 import yaml
 
-from data_registry import layout, lockfile
-from data_registry import metadata as metadata_schema
 from data_registry.client.catalog import processed_size
 from data_registry.client.compare import changed, flatten
-from data_registry.errors import MetadataError
-from data_registry.git import Git, TagRecord
-from data_registry.layout import COLLECTION_TAG_PREFIX as TAG_PREFIX
-from data_registry.versions import Version, split_tag
+from data_registry.core import layout, lockfile
+from data_registry.core.errors import MetadataError
+from data_registry.core.git import Git, TagRecord
+from data_registry.core.layout import COLLECTION_TAG_PREFIX as TAG_PREFIX
+from data_registry.core.versions import Version, split_tag
+from data_registry.formats import metadata as metadata_schema
 
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 

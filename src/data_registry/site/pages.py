@@ -7,10 +7,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from data_registry import layout
 from data_registry.client.compare import _columns as schema_columns
 from data_registry.client.compare import flatten
 from data_registry.client.render import human_size
+from data_registry.core import layout
 from data_registry.site import charts
 from data_registry.site.model import DatasetHistory, Release
 

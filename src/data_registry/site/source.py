@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from data_registry.client.location import Registry
-from data_registry.git import Git, clone_bare
+from data_registry.core.git import Git, clone_bare
 
 
 @contextlib.contextmanager

@@ -1,0 +1,313 @@
+"""The shared modules each pipeline stage runs, so its `deps:` in dvc.yaml names every one.
+
+DVC reruns a stage only when a listed dep changed. A stage that imports a `data_registry`
+module it does not list is called up to date after that module changes, and the old bytes
+stay published under a version whose commit holds the new code. So the
+`../../src/data_registry/...` entries of every `deps:` list are derived here, and only
+here, from the stage's scripts (the `.py` files of its `cmd` and its `deps`): every
+`import` anywhere in them, inside functions too (heavy imports are lazy), followed through
+the package, package `__init__.py` files included. Imports under `if TYPE_CHECKING:` are
+left out: they never run. Every other dep is the pipeline author's and is never touched.
+
+`data-registry deps --check` reports the differences; `--write` rewrites the lists with
+ruamel.yaml's round trip, which keeps comments, formatting and the order of other deps.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import os
+import shlex
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from data_registry.core import atomic
+from data_registry.core.datasets import Dataset, discover
+from data_registry.core.errors import RegistryError
+
+PACKAGE = "data_registry"
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One managed dep a stage lacks (`missing`) or lists without importing it."""
+
+    dvc_yaml: str
+    stage: str
+    dep: str
+    missing: bool
+    imported_by: str = ""
+
+    @property
+    def module(self) -> str:
+        parts = [PACKAGE, *self.dep.split(f"/{PACKAGE}/", 1)[1].removesuffix(".py").split("/")]
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    def line(self) -> str:
+        if self.missing:
+            return (
+                f"{self.dvc_yaml}: stage {self.stage} imports {self.module} (from {self.imported_by})"
+                f" but its deps lack {self.dep}"
+            )
+        return f"{self.dvc_yaml}: stage {self.stage} lists {self.dep} but never imports {self.module}"
+
+
+def differences(root: Path, names: Iterable[str] | None = None) -> list[Difference]:
+    """Every missing or extra shared-code dep of every stage of the pipelines under `root`
+    (only those in `names` when given, e.g. the one a run is about to version)."""
+    found: list[Difference] = []
+    wanted_names = None if names is None else set(names)
+    for dataset in discover(root):
+        if wanted_names is not None and dataset.name not in wanted_names:
+            continue
+        with _readable(dataset.dvc_yaml):
+            document = yaml.safe_load(dataset.dvc_yaml.read_text()) or {}
+        for name, stage in _stages(document):
+            listed = {dep for dep in stage.get("deps") or [] if _is_managed(dataset, dep)}
+            wanted = _expected(dataset, stage)
+            where = dataset.relative(dataset.dvc_yaml)
+            found += [Difference(where, name, dep, True, wanted[dep]) for dep in sorted(set(wanted) - listed)]
+            found += [Difference(where, name, dep, False) for dep in sorted(listed - set(wanted))]
+    return found
+
+
+def write(root: Path) -> list[Path]:
+    """Rewrite each dvc.yaml whose managed deps differ; returns the files changed. Every file is
+    computed before any is written, so one that does not parse leaves all of them as they were."""
+    texts = {dataset.dvc_yaml: (dataset.dvc_yaml.read_text(), dataset) for dataset in discover(root)}
+    new = {path: rewritten(dataset, text) for path, (text, dataset) in texts.items()}
+    changed = [path for path, text in new.items() if text != texts[path][0]]
+    for path in changed:
+        atomic.write_text(path, new[path])
+    return changed
+
+
+def rewritten(dataset: Dataset, text: str) -> str:
+    """`text` (the dataset's dvc.yaml) with every stage's managed deps set to the expected ones."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedSeq
+    from ruamel.yaml.util import load_yaml_guess_indent as guess_indent
+
+    rt = YAML()
+    rt.preserve_quotes = True
+    rt.width = 4096  # never re-wrap a long line
+    _, sequence, offset = guess_indent(text)  # `- x` under its key, or indented like dvc writes it
+    rt.indent(mapping=2, sequence=sequence or 4, offset=2 if offset is None else offset)
+    with _readable(dataset.dvc_yaml):
+        document = rt.load(text)
+    for _, stage in _stages(document):
+        wanted = expected_deps(dataset, stage)
+        if stage.get("deps") is None and not wanted:
+            continue
+        if "deps" not in stage:
+            stage.insert(list(stage).index("cmd") + 1 if "cmd" in stage else 0, "deps", CommentedSeq())
+        elif stage["deps"] is None:  # an empty `deps:`
+            stage["deps"] = CommentedSeq()
+        _set_managed(stage["deps"], wanted, lambda dep: _is_managed(dataset, dep))
+    buffer = io.StringIO()
+    rt.dump(document, buffer)
+    return buffer.getvalue()
+
+
+def expected_deps(dataset: Dataset, stage: Mapping[str, Any]) -> list[str]:
+    """The stage's shared-code deps in dvc.yaml's form (`../../src/data_registry/x.py`), sorted."""
+    return sorted(_expected(dataset, stage))
+
+
+def _expected(dataset: Dataset, stage: Mapping[str, Any]) -> dict[str, str]:
+    """Each expected dep with what imports it (a module or a script), for the report."""
+    src = dataset.root / "src"
+    reached = imported_files(stage_scripts(dataset.pipeline_dir, stage, src), src)
+    return {_relative(path, dataset.pipeline_dir): _name(by, src, dataset) for path, by in reached.items()}
+
+
+def stage_scripts(pipeline_dir: Path, stage: Mapping[str, Any], src: Path) -> list[Path]:
+    """Python files the stage runs: `*.py` words and `-m data_registry.x` of its cmd, `*.py` deps."""
+    commands = stage.get("cmd") or []
+    with _readable(pipeline_dir / "dvc.yaml"):  # an unclosed quote in a cmd
+        words = [word for command in _as_list(commands) for word in shlex.split(str(command))]
+    modules = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "-m"]
+    paths = [pipeline_dir / word for word in words if word.endswith(".py")]
+    # `python -m a.b` imports package `a` first, then runs `a/b.py`
+    packages = [part for name in modules for part in _with_parents(name)]
+    paths += [file for name in packages if (file := _module_file(src, name)) is not None]
+    # a listed shared module is what is checked, never a reason for itself
+    deps = [pipeline_dir / str(dep) for dep in stage.get("deps") or [] if str(dep).endswith(".py")]
+    paths += [path for path in deps if not _inside(path, src)]
+    return [path for path in dict.fromkeys(paths) if path.is_file()]
+
+
+def imported_files(scripts: Iterable[Path], src: Path) -> dict[Path, Path]:
+    """Every `data_registry` source file that running `scripts` may execute, with the file that
+    imports it (breadth first, so the shortest chain; a file run directly names itself)."""
+    reached: dict[Path, Path] = {}
+    queue = deque((script, script) for script in scripts)
+    seen: set[Path] = set()
+    while queue:
+        path, importer = queue.popleft()
+        if path in seen:
+            continue
+        seen.add(path)
+        if _inside(path, src):
+            reached[path] = importer
+        for name in sorted(imported_names(path, _package_of(path, src))):
+            file = _module_file(src, name) or _sibling_script(path, src, name)
+            if file is not None and file not in seen:
+                queue.append((file, path))
+    return reached
+
+
+def imported_names(path: Path, package: str | None) -> set[str]:
+    """Dotted names of every module an import in `path` may load, parents included (`a`, `a.b`)."""
+    collector = _ImportCollector(package)
+    with _readable(path):
+        collector.visit(ast.parse(path.read_bytes(), filename=str(path)))
+    return collector.names
+
+
+@contextlib.contextmanager
+def _readable(path: Path) -> Iterator[None]:
+    """A file that does not parse is one error line naming it, not a traceback."""
+    from ruamel.yaml import YAMLError as RoundTripError
+
+    try:
+        yield
+    except (yaml.YAMLError, RoundTripError, SyntaxError, ValueError) as error:
+        first = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise RegistryError(
+            f"cannot read {path}: {first}", "fix the file, then rerun `data-registry deps`"
+        ) from error
+
+
+class _ImportCollector(ast.NodeVisitor):
+    def __init__(self, package: str | None) -> None:
+        self.package = package
+        self.names: set[str] = set()
+
+    def visit_If(self, node: ast.If) -> None:
+        if _is_type_checking(node.test):
+            for child in node.orelse:
+                self.visit(child)
+        else:
+            self.generic_visit(node)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.names.update(_with_parents(alias.name))
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        base = _absolute(node.module, node.level, self.package)
+        if base is None:
+            return
+        self.names.update(_with_parents(base))
+        # `from data_registry.embeddings import chunking`: the name may be a module (or just an attribute)
+        self.names.update(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _with_parents(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[: index + 1]) for index in range(len(parts))]
+
+
+def _absolute(module: str | None, level: int, package: str | None) -> str | None:
+    """The absolute name a (possibly relative) `from` import refers to."""
+    if level == 0:
+        return module
+    if package is None:
+        return None  # a relative import in a script cannot run
+    parts = package.split(".")
+    base = parts[: len(parts) - (level - 1)]
+    return ".".join([*base, module] if module else base) or None
+
+
+def _module_file(src: Path, name: str) -> Path | None:
+    if name != PACKAGE and not name.startswith(f"{PACKAGE}."):
+        return None
+    base = src.joinpath(*name.split("."))
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _sibling_script(path: Path, src: Path, name: str) -> Path | None:
+    """A script's own folder is first on sys.path: `import helpers` may be `scripts/helpers.py`."""
+    if _inside(path, src) or "." in name:
+        return None
+    candidate = path.parent / f"{name}.py"
+    return candidate if candidate.is_file() else None
+
+
+def _package_of(path: Path, src: Path) -> str | None:
+    """`src/data_registry/client/api.py` → `data_registry.client` (what relative imports start from)."""
+    if not _inside(path, src):
+        return None
+    return ".".join(path.parent.relative_to(src).parts)
+
+
+def _name(path: Path, src: Path, dataset: Dataset) -> str:
+    """`data_registry.embeddings.chunking` for a module, `scripts/chunk.py` for a script."""
+    if not _inside(path, src):
+        return _relative(path, dataset.pipeline_dir)
+    parts = path.relative_to(src).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _relative(path: Path, start: Path) -> str:
+    return os.path.relpath(path, start).replace(os.sep, "/")
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _is_managed(dataset: Dataset, dep: object) -> bool:
+    prefix = os.path.relpath(dataset.root / "src" / PACKAGE, dataset.pipeline_dir).replace(os.sep, "/")
+    return isinstance(dep, str) and dep.startswith(f"{prefix}/") and dep.endswith(".py")
+
+
+def _stages(document: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(name, body) per stage; a `foreach`/`matrix` stage's body is its `do:` block."""
+    stages = document.get("stages") if isinstance(document, Mapping) else None
+    for name, stage in (stages or {}).items() if isinstance(stages, Mapping) else []:
+        if isinstance(stage, Mapping):  # anything else DVC refuses with its own message
+            yield name, stage.get("do", stage)
+
+
+def _as_list(value: object) -> list[object]:
+    return list(value) if isinstance(value, list) else [value]
+
+
+def _set_managed(deps: Any, wanted: list[str], is_managed: Callable[[object], bool]) -> None:
+    """Replace the managed entries of a ruamel sequence by `wanted`, as one sorted block where the
+    first managed entry was (else after the stage's scripts); comments travel with their entry."""
+    entries = [(value, deps.ca.items.get(index)) for index, value in enumerate(deps)]
+    comments = {value: comment for value, comment in entries if is_managed(value)}
+    others = [(value, comment) for value, comment in entries if not is_managed(value)]
+    managed_at = [index for index, (value, _) in enumerate(entries) if is_managed(value)]
+    if managed_at:
+        at = managed_at[0]
+    else:
+        scripts = [index + 1 for index, (value, _) in enumerate(others) if str(value).endswith(".py")]
+        at = max(scripts, default=0)
+    block = [(dep, comments.get(dep)) for dep in wanted]
+    result = others[:at] + block + others[at:]
+    deps.clear()
+    deps.ca.items.clear()
+    for index, (value, comment) in enumerate(result):
+        deps.append(value)
+        if comment is not None:
+            deps.ca.items[index] = comment

@@ -1,0 +1,6 @@
+"""The core every other layer stands on, and the only layer pipeline stages and the release path share.
+
+Errors and exit codes, settings, paths and names (`layout`), versions and the bump rule,
+params, `dvc.lock` reading, the one remote configuration, and the only modules that call DVC
+(`dvc`) and git (`git`). Nothing here imports from another data_registry package.
+"""
