@@ -26,8 +26,8 @@ from pgvector.psycopg import register_vector
 from psycopg import sql
 
 from data_registry.embeddings.embed import embedding_matrix
-from data_registry.embeddings.postgres import ensure_vector
 from data_registry.publish.pgvector import Release, Target, publish
+from data_registry.publish.postgres import ensure_vector
 from tests.benchmarks.vectors import clustered, write_embeddings
 from tests.support.postgres import embedded_postgres
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from data_registry.core.errors import RegistryError, UsageError
-from data_registry.embeddings import postgres
+from data_registry.publish import postgres
 
 if TYPE_CHECKING:
     from data_registry.core.settings import Settings

@@ -1,4 +1,4 @@
-"""The core every other layer stands on, and the only layer pipeline stages and the release path share.
+"""The core every other layer stands on.
 
 Errors and exit codes, settings, paths and names (`layout`), versions and the bump rule,
 params, `dvc.lock` reading, the one remote configuration, and the only modules that call DVC

@@ -1,3 +1,3 @@
-"""Text to vectors and back: markdown-aware chunking, sentence-transformers encoding on Ray Data,
-nearest-neighbour retrieval, and where the serving Postgres (pgvector) is. Stands on `core` only.
+"""Text to vectors: markdown-aware chunking, sentence-transformers encoding on Ray Data, and
+the retrieval metrics (hit@k, MRR) of a version's vectors. Stands on `core` only.
 """

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from data_registry.core.errors import RegistryError, UsageError
-from data_registry.embeddings import postgres
 from data_registry.embeddings.embed import EMBEDDINGS_SPLIT, embedding_matrix
+from data_registry.publish import postgres
 from data_registry.publish.base import (
     ALREADY_SERVED,
     PUBLISHED,

@@ -2,7 +2,7 @@
 
 The file is a DVC dep of the analyze stage, so changing an expectation makes a new
 version (metadata-only: a patch). This module owns its format and the result type of
-one check; `quality` runs the checks on the data, `gates` decides whether a tag may be made.
+one check; `checks` runs them on the data, `gates` decides whether a tag may be made.
 """
 
 from __future__ import annotations
