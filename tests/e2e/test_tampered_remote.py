@@ -1,6 +1,6 @@
 """One byte of `train.parquet` flipped in the DVC remote, the local cache dropped: every reader
-(`data-registry get`, the client's reads, the wrapper's pull) refuses the bytes in one line and
-writes nothing, where plain `dvc get` would hand them over with exit 0 (issue 17, scenario 4).
+(`data-registry get`, the client's reads, Ray's workers, the wrapper's pull) refuses the bytes
+in one line and writes nothing, where plain `dvc get` would hand them over with exit 0 (issue 17, scenario 4).
 
 One registry for the module: its version is made once by the wrapper and pushed to the local
 remote and to a moto S3 `minio` remote; the fixture then corrupts the object in both.
@@ -12,6 +12,7 @@ import hashlib
 import json
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -143,6 +144,46 @@ def test_client_refuses_a_tampered_s3_object_through_a_git_url(
     assert_names_the_damage(raised.value.one_line())
     cache = tmp_path / "client-cache"
     assert not cache.exists() or not [path for path in cache.rglob("*") if path.is_file()]
+
+
+RAY_READ = """
+import json, sys
+import ray
+from data_registry import client
+
+url, endpoint, dataset = sys.argv[1:]
+ray.init(address="local", num_cpus=1, include_dashboard=False, log_to_driver=False)
+try:
+    registry = client.locate(url, remote="minio", remote_config={"endpointurl": endpoint})
+    report = {"val": client.read_ray(dataset, "1.0.0", "val", registry).count()}
+    try:
+        report["rows"] = client.read_ray(dataset, "1.0.0", "train", registry).count()
+    except Exception as error:  # Ray Data wraps the worker's error in its own
+        report["error"] = str(error)
+    print(json.dumps(report))
+finally:
+    ray.shutdown()
+"""
+
+
+def test_ray_workers_refuse_a_tampered_s3_object(
+    registry: Path, s3: S3Server, consumer_env: dict[str, str]
+) -> None:
+    """Ray's workers read the objects straight from the remote; each checks its object's md5 before
+    parsing it. A training script of its own: Ray Data's per-process state outlives ray.shutdown()."""
+    read = subprocess.run(
+        [sys.executable, "-c", RAY_READ, f"file://{registry}", s3.url, DS],
+        env={**tool_env(**consumer_env), "RAY_AUTH_MODE": "disabled"},
+        capture_output=True,
+        text=True,
+    )
+    assert read.returncode == 0, read.stderr[-2000:]
+    report = json.loads(read.stdout.strip().splitlines()[-1])
+    assert report["val"] == 1000  # the untouched split reads
+    assert "rows" not in report
+    [line] = [line for line in report["error"].splitlines() if line.startswith("data_registry.")]
+    assert line.startswith("data_registry.core.errors.CorruptObject: ")
+    assert_names_the_damage(line)
 
 
 def test_wrapper_pull_refuses_a_tampered_object_and_keeps_it_out_of_cache_and_workspace(

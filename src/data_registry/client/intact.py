@@ -67,7 +67,7 @@ class VersionFiles:
         with self._open(self.folder_md5, self.folder) as (stream, cached):
             content = stream.read()
         actual = hashlib.md5(content, usedforsecurity=False).hexdigest()
-        self._check(actual, self.folder_md5, self.folder, cached)
+        self.checks.digest(actual, self.folder_md5, self.folder, cached)
         return [Entry(item["relpath"], item["md5"]) for item in json.loads(content)]
 
     def split(self, name: str, entries: list[Entry]) -> list[Entry]:
@@ -97,7 +97,7 @@ class VersionFiles:
                 copied.result()
 
     def _copy(self, entry: Entry, folder: Path, keep_paths: bool) -> None:
-        path = f"{self.folder}/{entry.relpath}"
+        path = self.path_of(entry)
         relative = PurePosixPath(entry.relpath)
         if keep_paths and (relative.is_absolute() or ".." in relative.parts):
             raise RemoteError(f"{self.tag} lists a file outside its folder: {entry.relpath!r}")
@@ -108,37 +108,62 @@ class VersionFiles:
             target.open("wb") as sink,
         ):
             digest = stream_md5(source, sink)
-        self._check(digest, entry.md5, path, cached)
+        self.checks.digest(digest, entry.md5, path, cached)
+
+    def path_of(self, entry: Entry) -> str:
+        """The entry's repo-relative path, as errors name it."""
+        return f"{self.folder}/{entry.relpath}"
+
+    @property
+    def checks(self) -> Checks:
+        """This version's checks, for readers that fetch the objects themselves (Ray's workers)."""
+        version = self.tag.rsplit("-v", 1)[-1]
+        hint = (
+            f"run `data-registry verify {self.dataset} --version {version}` to list what is damaged, "
+            "then push the version again from a checkout of its tag"
+        )
+        return Checks(self.tag, self.objects.location, hint)
 
     @contextlib.contextmanager
     def _open(self, md5: str, path: str) -> Iterator[tuple[Any, str | None]]:
         try:
             stream, cached = self.objects.open(md5)
         except FileNotFoundError:
-            raise RemoteError(
-                f"{self.tag}: {path} (md5 {md5}) is missing from {self.objects.location}", self._hint
-            ) from None
+            raise self.checks.missing(path, md5) from None
         with stream:
             yield stream, cached
 
-    def _check(self, actual: str, expected: str, path: str, cached: str | None) -> None:
+
+@dataclass(frozen=True)
+class Checks:
+    """What a read of one version's objects must hold to, and the errors that say it did not;
+    plain data, so it pickles into Ray's workers with the object paths."""
+
+    tag: str
+    location: str  # where the objects come from: the remote's URL
+    hint: str
+
+    def digest(
+        self,
+        actual: str,
+        expected: str,
+        path: str,
+        cached: str | None = None,
+        outcome: str = "nothing was written",
+    ) -> None:
+        """Raise CorruptObject unless `actual` is the md5 the version names for `path`."""
         if actual == expected.removesuffix(dvc.DIR_SUFFIX):
             return
         # a damaged local DVC cache is not the remote's fault, and `verify` would not see it
-        hint = f"delete {cached} from the DVC cache and read again" if cached else self._hint
+        hint = f"delete {cached} from the DVC cache and read again" if cached else self.hint
         raise CorruptObject(
-            f"{self.tag}: {path} from {cached or self.objects.location} does not match its md5 in "
-            f"dvc.lock (expected {expected}, got {actual}); nothing was written",
+            f"{self.tag}: {path} from {cached or self.location} does not match its md5 in "
+            f"dvc.lock (expected {expected}, got {actual}); {outcome}",
             hint,
         )
 
-    @property
-    def _hint(self) -> str:
-        version = self.tag.rsplit("-v", 1)[-1]
-        return (
-            f"run `data-registry verify {self.dataset} --version {version}` to list what is damaged, "
-            "then push the version again from a checkout of its tag"
-        )
+    def missing(self, path: str, md5: str) -> RemoteError:
+        return RemoteError(f"{self.tag}: {path} (md5 {md5}) is missing from {self.location}", self.hint)
 
 
 class Readable(Protocol):

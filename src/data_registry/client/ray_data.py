@@ -1,13 +1,17 @@
-"""A version's split as a Ray Dataset, read straight from the DVC remote.
+"""A version's split as a Ray Dataset, read straight from the DVC remote and checked there.
 
 Ray workers read the content-addressed objects of the split's files, named by the version's
 `.dir` listing (checked against dvc.lock), so no data goes through the driver. They read them
 with the effective remote's own filesystem (`data_registry.core.dvc`: endpoint, credentials and
 the environment's overrides as every other reader gets them), for any remote type DVC supports.
+Each worker hashes an object before it parses it: bytes that do not match the listing's md5
+fail the read with the `CorruptObject` line every other reader gives, inside the error Ray
+raises (Ray Data wraps a task's exception in its own `UserCodeException`).
 """
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +19,7 @@ from data_registry.client import files, intact
 from data_registry.client.api import Repo, tag
 from data_registry.client.location import locate
 from data_registry.core import dvc
+from data_registry.core.errors import RegistryError
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -40,24 +45,43 @@ def read_ray(
             source = version_files.objects
             assert isinstance(source, dvc.Objects)  # a read through DVC, not a test's store
             filesystem, objects = source.remote_paths([entry.md5 for entry in chosen])
+        items = [
+            {"object": path, "md5": entry.md5, "path": version_files.path_of(entry)}
+            for path, entry in zip(objects, chosen, strict=True)
+        ]
+        reader = VerifiedParquet(filesystem, version_files.checks)
     # read_parquet keeps only names ending in .parquet, and remote objects are named by their hash:
     # each Ray task reads its objects straight from the remote with the same pyarrow reader instead.
-    return ray.data.from_items([{"path": path} for path in objects]).map_batches(
-        ParquetObjects(filesystem), batch_size=1, batch_format="pyarrow"
-    )
+    return ray.data.from_items(items).map_batches(reader, batch_size=1, batch_format="pyarrow")
 
 
 @dataclass(frozen=True)
-class ParquetObjects:
-    """Reads the parquet objects named in a batch; picklable, so it runs in Ray's workers."""
+class VerifiedParquet:
+    """Reads the parquet objects named in a batch, each only once its bytes hash to the md5 the
+    version lists; picklable, so it runs in Ray's workers."""
 
     filesystem: Any
+    checks: intact.Checks
 
     def __call__(self, batch: pa.Table) -> pa.Table:
         import pyarrow as pa
+
+        rows = zip(*(batch.column(name).to_pylist() for name in ("object", "md5", "path")), strict=True)
+        return pa.concat_tables([self._read(*row) for row in rows])
+
+    def _read(self, location: str, md5: str, path: str) -> pa.Table:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        tables = [
-            pq.read_table(path, filesystem=self.filesystem) for path in batch.column("path").to_pylist()
-        ]
-        return pa.concat_tables(tables)
+        content = io.BytesIO()
+        try:
+            try:
+                with self.filesystem.open(location, "rb") as source:
+                    digest = intact.stream_md5(source, content)
+            except FileNotFoundError:
+                raise self.checks.missing(path, md5) from None
+            self.checks.digest(digest, md5, path, outcome="nothing was read")
+        except RegistryError as error:
+            # Ray's report shows the worker's exception as `Type: str(error)`: the hint goes in it
+            raise type(error)(error.one_line(), hint="") from None
+        return pq.read_table(pa.BufferReader(content.getbuffer()))
