@@ -318,9 +318,10 @@ def deps(
     ] = False,
     repo: RepoOption = None,
 ) -> None:
-    """Check (or --write) every stage's `../../src/data_registry/` deps against what its scripts import."""
+    """Check (or --write) every stage's Python deps (its scripts, their helper scripts, the
+    `../../src/data_registry/` modules) against what its scripts import."""
     with _errors_as_one_line():
-        from data_registry.commands import stage_deps
+        from data_registry.core import stage_deps
         from data_registry.core.errors import StaleStageDeps
 
         if write and check:
@@ -332,8 +333,8 @@ def deps(
         for difference in found:
             print(difference.line())
         if found:
-            raise StaleStageDeps(f"{len(found)} shared-code deps differ from what the stages import")
-        _stderr().print("every stage's deps list each data_registry module it imports")
+            raise StaleStageDeps(f"{len(found)} stage deps differ from what the stages run")
+        _stderr().print("every stage's deps list each script and data_registry module it runs")
 
 
 # --- consumers: read exact versions of a registry (a local checkout or a git URL) ---

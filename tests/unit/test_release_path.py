@@ -25,6 +25,7 @@ from data_registry.core.errors import (
     PublishFailed,
     RemoteError,
     StageFailed,
+    StaleStageDeps,
 )
 from data_registry.core.git import Git
 from data_registry.core.summary import Summary
@@ -214,6 +215,30 @@ def test_overrides_that_change_no_out_or_no_stage_reads_leave_nothing_behind(roo
     (root / "pipelines" / DS / "params.yaml").write_text(before.replace("spare: 0", "spare: 2"))
     edited = run(root)
     assert (edited.status, edited.params_changes) == ("unchanged", {})
+
+
+def test_a_stage_running_an_unlisted_helper_script_is_refused_before_anything_runs(root: Path) -> None:
+    """DVC would call the stage up to date after the helper changed: the version made next would
+    hold the helper's new code beside outs its old code made."""
+    run(root)
+    pipeline = root / "pipelines" / DS
+    (pipeline / "helper.py").write_text("SCALE = 1\n")
+    make = pipeline / "make.py"
+    make.write_text("import helper\n" + make.read_text())
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "make.py uses a helper")
+    head, before, runs = Git(root).head(), params_text(root), (pipeline / "runs.log").read_text()
+
+    with pytest.raises(StaleStageDeps) as refused:
+        run(root, "rows=3")
+
+    assert refused.value.one_line().startswith(
+        "pipelines/toy/dvc.yaml: stage make runs helper.py (imported by make.py) but its deps lack it"
+    )
+    assert "data-registry deps --write" in refused.value.one_line()
+    assert (pipeline / "runs.log").read_text() == runs, "no stage ran"
+    assert params_text(root) == before and Git(root).status() == [] and Git(root).head() == head
+    assert Git(root).tags("toy-v*") == ["toy-v1.0.0"]
 
 
 def test_a_failed_stage_puts_params_back_and_tags_nothing(root: Path) -> None:

@@ -11,8 +11,7 @@ import pytest
 import yaml
 
 from data_registry import cli
-from data_registry.commands import stage_deps
-from data_registry.core import datasets
+from data_registry.core import datasets, stage_deps
 from data_registry.core.datasets import Dataset
 from tests.support.repo import PROJECT
 
@@ -60,7 +59,7 @@ def test_check_names_the_stage_and_module_of_a_missing_or_extra_dep_and_write_re
         f"pipelines/fashion-mnist/dvc.yaml: stage analyze lists {FORMATS}/vlm.py"
         " but never imports data_registry.formats.vlm",
     ]
-    assert err.startswith("error: 2 shared-code deps differ") and "deps --write" in err
+    assert err.startswith("error: 2 stage deps differ") and "deps --write" in err
 
     cli.main(["deps", "--write", "--repo", str(fashion_mnist_copy)])  # success returns, exit 0
 
@@ -81,6 +80,57 @@ def _write(root: Path, files: dict[str, str]) -> None:
     for name, text in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(textwrap.dedent(text))
+
+
+def test_a_stage_must_list_each_script_it_runs_and_each_helper_script_those_import(
+    tmp_path: Path,
+) -> None:
+    """An unlisted helper script is as stale-making as an unlisted module: DVC would call the
+    stage up to date after the helper changed. Missing ones are added; nothing else is touched."""
+    _write(
+        tmp_path,
+        {
+            "src/data_registry/__init__.py": "",
+            "pipelines/demo/scripts/step.py": "import helpers\n",
+            "pipelines/demo/scripts/helpers.py": "import json\nimport more_helpers\n",
+            "pipelines/demo/scripts/more_helpers.py": "",
+            "pipelines/demo/scripts/other.py": "",
+            "pipelines/demo/scripts/unused.py": "",
+            "pipelines/demo/dvc.yaml": """
+                stages:
+                  step:
+                    cmd: python scripts/step.py && python scripts/other.py
+                    deps:
+                      - data.csv  # the input
+                      - scripts/step.py
+                      - scripts/unused.py
+                    outs:
+                      - out
+            """,
+        },
+    )
+    (tmp_path / ".dvc").mkdir()
+
+    assert [difference.line() for difference in stage_deps.differences(tmp_path)] == [
+        "pipelines/demo/dvc.yaml: stage step runs scripts/helpers.py (imported by scripts/step.py)"
+        " but its deps lack it",
+        "pipelines/demo/dvc.yaml: stage step runs scripts/more_helpers.py (imported by scripts/helpers.py)"
+        " but its deps lack it",
+        "pipelines/demo/dvc.yaml: stage step runs scripts/other.py (from its cmd) but its deps lack it",
+    ]
+
+    stage_deps.write(tmp_path)
+    text = (tmp_path / "pipelines/demo/dvc.yaml").read_text()
+    assert yaml.safe_load(text)["stages"]["step"]["deps"] == [
+        "data.csv",
+        "scripts/step.py",
+        "scripts/unused.py",  # listed by the author: kept
+        "scripts/helpers.py",
+        "scripts/more_helpers.py",
+        "scripts/other.py",
+    ]
+    assert "- data.csv  # the input" in text
+    assert stage_deps.differences(tmp_path) == []
 
 
 def test_imports_inside_functions_relative_and_via_sibling_scripts_count_type_checking_ones_do_not(
@@ -131,11 +181,15 @@ def test_imports_inside_functions_relative_and_via_sibling_scripts_count_type_ch
     stages = yaml.safe_load((tmp_path / "pipelines/demo/dvc.yaml").read_text())["stages"]
 
     names = ["__init__", "entry", "errors", "helper_only", "lazy", "runtime_only", "sub/__init__", "sub/deep"]
-    assert stages["step"]["deps"] == ["scripts/step.py", *(f"{MODULES}/{name}.py" for name in names)]
+    assert stages["step"]["deps"] == [
+        "scripts/step.py",
+        "scripts/helpers.py",
+        *(f"{MODULES}/{name}.py" for name in names),
+    ]
     assert stages["module"]["deps"] == [f"{MODULES}/__init__.py", f"{MODULES}/unused.py"]
     assert stage_deps.differences(tmp_path) == []
     demo = Dataset("demo", tmp_path)
-    assert stage_deps.expected_deps(demo, stages["step"]) == stages["step"]["deps"][1:]
+    assert stage_deps.expected_deps(demo, stages["step"]) == stages["step"]["deps"][2:]
 
 
 def test_a_script_that_does_not_parse_is_one_error_line_and_nothing_is_written(

@@ -1,6 +1,6 @@
-"""`run`: a dataset's side of the release path: lock → clean tree → env → params →
-pull/repro → compare with the latest tag; `release` takes it from there (bump, push + verify,
-commit, immutable tag, git push), then the dataset's serving copies are published.
+"""`run`: a dataset's side of the release path: lock → clean tree → complete stage deps →
+env → params → pull/repro → compare with the latest tag; `release` takes it from there (bump,
+push + verify, commit, immutable tag, git push), then the dataset's serving copies are published.
 
 Anything that fails before the tag leaves the previous version as it was; the
 files this run may have written (params.yaml, dvc.lock) are put back when the
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from data_registry import release
-from data_registry.core import datasets, layout, lockfile, params, settings, versions
+from data_registry.core import datasets, layout, lockfile, params, settings, stage_deps, versions
 from data_registry.core import dvc as dvc_ops
 from data_registry.core.datasets import Dataset
 from data_registry.core.errors import DirtyTree, GateFailed, PublishFailed
@@ -59,6 +59,7 @@ def run(root: Path, request: RunRequest, progress: Progress = lambda _message: N
     git = Git(root)
     with release.repository_lock(git, request.lock_timeout, progress):
         refuse_dirty_tree(git, dataset)
+        stage_deps.refuse_stale(root, dataset.name)
         env = settings.export_environment(root, request.env_name)
         _put_venv_first_on_path()
         with restore_on_failure(dataset) as snapshot:

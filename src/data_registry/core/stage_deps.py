@@ -7,7 +7,10 @@ stay published under a version whose commit holds the new code. So the
 here, from the stage's scripts (the `.py` files of its `cmd` and its `deps`): every
 `import` anywhere in them, inside functions too (heavy imports are lazy), followed through
 the package, package `__init__.py` files included. Imports under `if TYPE_CHECKING:` are
-left out: they never run. Every other dep is the pipeline author's and is never touched.
+left out: they never run. The pipeline's own Python files are the author's entries, but one
+left out is just as stale-making: each script the cmd runs, and each helper script those
+import from their folder, must be listed, and `--write` adds a missing one after the stage's
+scripts. Every other dep is the pipeline author's and is never touched.
 
 `data-registry deps --check` reports the differences; `--write` rewrites the lists with
 ruamel.yaml's round trip, which keeps comments, formatting and the order of other deps.
@@ -17,8 +20,10 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import io
 import os
+import posixpath
 import shlex
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -30,7 +35,7 @@ import yaml
 
 from data_registry.core import atomic
 from data_registry.core.datasets import Dataset, discover
-from data_registry.core.errors import RegistryError
+from data_registry.core.errors import RegistryError, StaleStageDeps
 
 PACKAGE = "data_registry"
 
@@ -50,7 +55,15 @@ class Difference:
         parts = [PACKAGE, *self.dep.split(f"/{PACKAGE}/", 1)[1].removesuffix(".py").split("/")]
         return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
+    @property
+    def is_script(self) -> bool:
+        """A pipeline's own Python file, not a shared module."""
+        return f"/{PACKAGE}/" not in self.dep
+
     def line(self) -> str:
+        if self.is_script:
+            how = "from its cmd" if self.imported_by == self.dep else f"imported by {self.imported_by}"
+            return f"{self.dvc_yaml}: stage {self.stage} runs {self.dep} ({how}) but its deps lack it"
         if self.missing:
             return (
                 f"{self.dvc_yaml}: stage {self.stage} imports {self.module} (from {self.imported_by})"
@@ -73,9 +86,20 @@ def differences(root: Path, names: Iterable[str] | None = None) -> list[Differen
             listed = {dep for dep in stage.get("deps") or [] if _is_managed(dataset, dep)}
             wanted = _expected(dataset, stage)
             where = dataset.relative(dataset.dvc_yaml)
+            scripts = _missing_scripts(dataset, stage)
+            found += [Difference(where, name, dep, True, by) for dep, by in sorted(scripts.items())]
             found += [Difference(where, name, dep, True, wanted[dep]) for dep in sorted(set(wanted) - listed)]
             found += [Difference(where, name, dep, False) for dep in sorted(listed - set(wanted))]
     return found
+
+
+def refuse_stale(root: Path, name: str) -> None:
+    """Before a run versions `name`: a stage whose deps miss a file it runs could be called up to
+    date with outs its old code made, so the run stops here, before anything runs."""
+    found = differences(root, [name])
+    if found:
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise StaleStageDeps(found[0].line() + more)
 
 
 def write(root: Path) -> list[Path]:
@@ -104,12 +128,13 @@ def rewritten(dataset: Dataset, text: str) -> str:
         document = rt.load(text)
     for _, stage in _stages(document):
         wanted = expected_deps(dataset, stage)
-        if stage.get("deps") is None and not wanted:
+        if stage.get("deps") is None and not wanted and not _missing_scripts(dataset, stage):
             continue
         if "deps" not in stage:
             stage.insert(list(stage).index("cmd") + 1 if "cmd" in stage else 0, "deps", CommentedSeq())
         elif stage["deps"] is None:  # an empty `deps:`
             stage["deps"] = CommentedSeq()
+        _add_scripts(stage["deps"], sorted(_missing_scripts(dataset, stage)))
         _set_managed(stage["deps"], wanted, lambda dep: _is_managed(dataset, dep))
     buffer = io.StringIO()
     rt.dump(document, buffer)
@@ -126,6 +151,18 @@ def _expected(dataset: Dataset, stage: Mapping[str, Any]) -> dict[str, str]:
     src = dataset.root / "src"
     reached = imported_files(stage_scripts(dataset.pipeline_dir, stage, src), src)
     return {_relative(path, dataset.pipeline_dir): _name(by, src, dataset) for path, by in reached.items()}
+
+
+def _missing_scripts(dataset: Dataset, stage: Mapping[str, Any]) -> dict[str, str]:
+    """The pipeline's own Python files the stage runs but does not list, each with what runs it."""
+    src = dataset.root / "src"
+    listed = {posixpath.normpath(str(dep)) for dep in stage.get("deps") or []}
+    reached = _reached(stage_scripts(dataset.pipeline_dir, stage, src), src)
+    return {
+        dep: _name(by, src, dataset)
+        for path, by in reached.items()
+        if not _inside(path, src) and (dep := _relative(path, dataset.pipeline_dir)) not in listed
+    }
 
 
 def stage_scripts(pipeline_dir: Path, stage: Mapping[str, Any], src: Path) -> list[Path]:
@@ -147,6 +184,12 @@ def stage_scripts(pipeline_dir: Path, stage: Mapping[str, Any], src: Path) -> li
 def imported_files(scripts: Iterable[Path], src: Path) -> dict[Path, Path]:
     """Every `data_registry` source file that running `scripts` may execute, with the file that
     imports it (breadth first, so the shortest chain; a file run directly names itself)."""
+    return {path: by for path, by in _reached(scripts, src).items() if _inside(path, src)}
+
+
+def _reached(scripts: Iterable[Path], src: Path) -> dict[Path, Path]:
+    """Every Python file running `scripts` may execute (the scripts, the helper scripts beside
+    them, `data_registry` modules), each with the file that imports it."""
     reached: dict[Path, Path] = {}
     queue = deque((script, script) for script in scripts)
     seen: set[Path] = set()
@@ -155,8 +198,7 @@ def imported_files(scripts: Iterable[Path], src: Path) -> dict[Path, Path]:
         if path in seen:
             continue
         seen.add(path)
-        if _inside(path, src):
-            reached[path] = importer
+        reached[path] = importer
         for name in sorted(imported_names(path, _package_of(path, src))):
             file = _module_file(src, name) or _sibling_script(path, src, name)
             if file is not None and file not in seen:
@@ -164,12 +206,21 @@ def imported_files(scripts: Iterable[Path], src: Path) -> dict[Path, Path]:
     return reached
 
 
-def imported_names(path: Path, package: str | None) -> set[str]:
-    """Dotted names of every module an import in `path` may load, parents included (`a`, `a.b`)."""
+def imported_names(path: Path, package: str | None) -> frozenset[str]:
+    """Dotted names of every module an import in `path` may load, parents included (`a`, `a.b`).
+
+    Every stage of every pipeline reaches the same core modules: each file is parsed once per
+    content (its mtime and size are in the key, so an edited file is parsed again)."""
+    stat = path.stat()
+    return _parsed_names(path, package, stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _parsed_names(path: Path, package: str | None, _mtime_ns: int, _size: int) -> frozenset[str]:
     collector = _ImportCollector(package)
     with _readable(path):
         collector.visit(ast.parse(path.read_bytes(), filename=str(path)))
-    return collector.names
+    return frozenset(collector.names)
 
 
 @contextlib.contextmanager
@@ -289,6 +340,17 @@ def _stages(document: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
 
 def _as_list(value: object) -> list[object]:
     return list(value) if isinstance(value, list) else [value]
+
+
+def _add_scripts(deps: Any, scripts: list[str]) -> None:
+    """Insert `scripts` into a ruamel sequence after its last script entry (comments shift)."""
+    after = max((index + 1 for index, dep in enumerate(deps) if _is_local_script(dep)), default=0)
+    for offset, script in enumerate(scripts):
+        deps.insert(after + offset, script)
+
+
+def _is_local_script(dep: object) -> bool:
+    return isinstance(dep, str) and dep.endswith(".py") and not dep.startswith("..")
 
 
 def _set_managed(deps: Any, wanted: list[str], is_managed: Callable[[object], bool]) -> None:
