@@ -264,6 +264,22 @@ stages:
     assert lockfile.declared_params(text) == {"seed", "chunking.size", "model"}
 
 
+def test_declared_params_include_foreach_stages_and_leave_out_other_params_files() -> None:
+    """`-S` writes params.yaml: a key a `foreach` stage reads is read; one of another file is not."""
+    text = """
+stages:
+  split:
+    foreach: [train, val]
+    do:
+      cmd: echo ${item}
+      params: [split.seed]
+  other:
+    params:
+      - other.yaml: [threshold]
+"""
+    assert lockfile.declared_params(text) == {"split.seed"}
+
+
 def test_metadata_outs_counts_the_lineage_file_declared_as_a_plain_out() -> None:
     """metadata.json left `metrics:` (DVC cannot parse its lists) but still describes the data."""
     text = (

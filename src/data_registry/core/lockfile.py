@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from data_registry.core import layout
+
 LINEAGE_FILE = "metadata.json"
 # libyaml's safe loader where PyYAML has it: the catalog parses the dvc.lock of every tag.
 _SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -67,13 +69,14 @@ def compare(previous: Mapping[str, str], current: Mapping[str, str], metadata_pa
 
 
 def declared_params(dvc_yaml_text: str) -> set[str]:
-    """Dotted params.yaml keys any stage lists under `params:` (plain names or `params.yaml: [...]`)."""
+    """Dotted params.yaml keys any stage lists under `params:` (plain names or `params.yaml: [...]`;
+    a `foreach` stage's under its `do:`). Keys of another params file are not params.yaml's."""
     pipeline: dict[str, Any] = yaml.safe_load(dvc_yaml_text) or {}
     names: set[str] = set()
     for stage in (pipeline.get("stages") or {}).values():
-        for entry in stage.get("params") or []:
+        for entry in stage.get("do", stage).get("params") or []:
             if isinstance(entry, Mapping):
-                names.update(str(key) for keys in entry.values() for key in keys or [])
+                names.update(str(key) for key in entry.get(layout.PARAMS) or [])
             else:
                 names.add(str(entry))
     return names
