@@ -362,6 +362,40 @@ def test_outs_the_local_cache_holds_are_checked_out_without_asking_the_remote(ro
     assert (root / "pipelines" / DS / "runs.log").read_text() == "ran\n", "checked out, not recomputed"
 
 
+def test_objects_the_local_cache_holds_are_not_fetched_again(root: Path) -> None:
+    """A run pulls the previous outs; files of a folder out that the local cache holds are taken
+    from it, not downloaded (and hashed) again. Seen from outside: the remote's copy of one,
+    damaged here, is never read."""
+    pipeline = root / "pipelines" / "parts"
+    pipeline.mkdir()
+    (pipeline / "params.yaml").write_text("n: 1\n")
+    (pipeline / "make.py").write_text(
+        "import json\nfrom pathlib import Path\n"
+        "out = Path('../../data/parts/all')\nout.mkdir(parents=True, exist_ok=True)\n"
+        "(out / 'one.txt').write_text('one\\n')\n"
+        "facts = dict(dataset='parts', source={}, params={}, schema={}, splits={}, metrics={})\n"
+        "Path('../../data/parts/metadata.json').write_text(json.dumps(facts))\n"
+    )
+    (pipeline / "dvc.yaml").write_text(
+        "stages:\n  make:\n    cmd: python make.py\n    deps: [make.py]\n    params: [n]\n"
+        "    outs: [../../data/parts/all]\n"
+        "    metrics:\n      - ../../data/parts/metadata.json:\n          cache: false\n"
+    )
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "a pipeline with a folder out")
+    runner.run(root, runner.RunRequest("parts"))
+    shutil.rmtree(root / "data" / "parts" / "all")
+    remote = root / ".registry" / "dvc-remote"
+    [remote_copy] = [path for path in remote.rglob("*") if path.is_file() and path.read_text() == "one\n"]
+    remote_copy.chmod(0o644)
+    remote_copy.write_text("tampered\n")
+
+    again = runner.run(root, runner.RunRequest("parts"))
+
+    assert (again.status, again.tag) == ("unchanged", "parts-v1.0.0")
+    assert (root / "data" / "parts" / "all" / "one.txt").read_text() == "one\n"
+
+
 def test_the_chosen_dvc_remote_gets_the_data_and_a_bad_one_gets_no_tag(root: Path, tmp_path: Path) -> None:
     not_a_folder = tmp_path / "not-a-folder"
     not_a_folder.write_text("")
