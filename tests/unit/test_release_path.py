@@ -19,6 +19,7 @@ from data_registry import publish, release
 from data_registry.commands import runner
 from data_registry.core.datasets import Dataset
 from data_registry.core.errors import (
+    CorruptObject,
     DirtyTree,
     LockBusy,
     ParamsError,
@@ -362,17 +363,19 @@ def test_outs_the_local_cache_holds_are_checked_out_without_asking_the_remote(ro
     assert (root / "pipelines" / DS / "runs.log").read_text() == "ran\n", "checked out, not recomputed"
 
 
-def test_objects_the_local_cache_holds_are_not_fetched_again(root: Path) -> None:
-    """A run pulls the previous outs; files of a folder out that the local cache holds are taken
-    from it, not downloaded (and hashed) again. Seen from outside: the remote's copy of one,
-    damaged here, is never read."""
+def test_a_version_reusing_an_object_the_remote_holds_damaged_gets_no_tag(root: Path) -> None:
+    """A run pulls the previous outs from the remote and hashes them, even when the local cache
+    holds them: a push sends only what the remote lacks, so a new version that reuses a damaged
+    object would be tagged on bytes every reader refuses. (Linking the cached objects in to
+    skip the download, tried once, let exactly this through.)"""
     pipeline = root / "pipelines" / "parts"
     pipeline.mkdir()
     (pipeline / "params.yaml").write_text("n: 1\n")
     (pipeline / "make.py").write_text(
-        "import json\nfrom pathlib import Path\n"
+        "import json\nfrom pathlib import Path\nimport yaml\n"
+        "n = yaml.safe_load(Path('params.yaml').read_text())['n']\n"
         "out = Path('../../data/parts/all')\nout.mkdir(parents=True, exist_ok=True)\n"
-        "(out / 'one.txt').write_text('one\\n')\n"
+        "(out / 'one.txt').write_text('one\\n')\n(out / 'n.txt').write_text(str(n))\n"
         "facts = dict(dataset='parts', source={}, params={}, schema={}, splits={}, metrics={})\n"
         "Path('../../data/parts/metadata.json').write_text(json.dumps(facts))\n"
     )
@@ -390,10 +393,11 @@ def test_objects_the_local_cache_holds_are_not_fetched_again(root: Path) -> None
     remote_copy.chmod(0o644)
     remote_copy.write_text("tampered\n")
 
-    again = runner.run(root, runner.RunRequest("parts"))
+    with pytest.raises(CorruptObject, match=r"corrupt object for data/parts/all/one\.txt"):
+        runner.run(root, runner.RunRequest("parts", overrides=["n=2"]))
 
-    assert (again.status, again.tag) == ("unchanged", "parts-v1.0.0")
-    assert (root / "data" / "parts" / "all" / "one.txt").read_text() == "one\n"
+    assert Git(root).tags("parts-v*") == ["parts-v1.0.0"]
+    assert "n: 1\n" in (pipeline / "params.yaml").read_text()
 
 
 def test_the_chosen_dvc_remote_gets_the_data_and_a_bad_one_gets_no_tag(root: Path, tmp_path: Path) -> None:

@@ -13,10 +13,9 @@ import contextlib
 import hashlib
 import json
 import logging
-import os
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
@@ -85,19 +84,16 @@ def pull(repo: Repo, target: Path, remote: str) -> None:
     are fetched into a cache of their own under .dvc/tmp, each is hashed against its name (the
     names come from dvc.lock, and a `.dir` listing's name is the md5 of its bytes, so a good
     listing vouches for its entries), and only when all match are they moved into the real
-    cache. Objects the real cache already holds are linked into the staging cache first, so
-    DVC fetches only what is missing (DVC trusts its cache; a pull never replaced those).
-    Objects the remote does not hold stay absent and repro rebuilds them; any other fetch
-    failure (network, credentials) fails the run.
+    cache. Objects the remote does not hold stay absent and repro rebuilds them; any other
+    fetch failure (network, credentials) fails the run.
     """
     cache = Path(repo.cache.local.path)
     for stale in Path(repo.tmp_dir).glob(f"{PULL_STAGING}*"):  # left by a killed run (runs never overlap)
         shutil.rmtree(stale, ignore_errors=True)
     staging = Path(tempfile.mkdtemp(prefix=PULL_STAGING, dir=repo.tmp_dir))
     try:
-        held = _link_held(cache, staging / OBJECTS, _version_objects(repo, target, [cache]))
         failure = _fetch_into(repo, staging, target, remote)
-        damaged = sorted(_damaged_objects(staging / OBJECTS, trusted=held))
+        damaged = sorted(_damaged_objects(staging / OBJECTS))
         if damaged:
             raise _corrupt(
                 _version_objects(repo, target, [staging / OBJECTS, cache]), damaged, target, remote
@@ -142,26 +138,11 @@ def _quiet(name: str) -> Iterator[None]:
         logger.setLevel(level)
 
 
-def _link_held(cache: Path, staging: Path, wanted: Iterable[str]) -> set[str]:
-    """Hard-link into `staging` each wanted object `cache` holds; the names linked. One that
-    cannot be linked (another filesystem) is simply fetched."""
-    held = set()
-    for md5 in wanted:
-        source, destination = cache / md5[:2] / md5[2:], staging / md5[:2] / md5[2:]
-        if source.is_file():
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            with contextlib.suppress(OSError):
-                os.link(source, destination)
-                held.add(md5)
-    return held
-
-
-def _damaged_objects(objects: Path, trusted: set[str]) -> Iterator[str]:
-    """Names of the objects under `objects` (a cache's files/md5) that do not hash to their name;
-    `trusted` ones (linked from the real cache, not fetched) are not read."""
+def _damaged_objects(objects: Path) -> Iterator[str]:
+    """Names of the objects under `objects` (a cache's files/md5) that do not hash to their name."""
     for path in objects.glob("*/*"):
         name = path.parent.name + path.name
-        if name not in trusted and file_md5(path) != name.removesuffix(DIR_SUFFIX):
+        if file_md5(path) != name.removesuffix(DIR_SUFFIX):
             yield name
 
 
