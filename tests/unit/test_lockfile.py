@@ -276,8 +276,9 @@ stages:
   other:
     params:
       - other.yaml: [threshold]
+      - ./params.yaml: [model]
 """
-    assert lockfile.declared_params(text) == {"split.seed"}
+    assert lockfile.declared_params(text) == {"split.seed", "model"}
 
 
 def test_metadata_outs_counts_the_lineage_file_declared_as_a_plain_out() -> None:

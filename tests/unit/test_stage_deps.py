@@ -13,6 +13,7 @@ import yaml
 from data_registry import cli
 from data_registry.core import datasets, stage_deps
 from data_registry.core.datasets import Dataset
+from data_registry.core.errors import RegistryError
 from tests.support.repo import PROJECT
 
 MODULES = "../../src/data_registry"
@@ -131,6 +132,97 @@ def test_a_stage_must_list_each_script_it_runs_and_each_helper_script_those_impo
     ]
     assert "- data.csv  # the input" in text
     assert stage_deps.differences(tmp_path) == []
+
+
+HELPER_SHAPES = {
+    "a helper package": (
+        "python scripts/step.py",
+        {
+            "scripts/step.py": "from helpers import util\n",
+            "scripts/helpers/__init__.py": "",
+            "scripts/helpers/util.py": "import data_registry\n",
+        },
+        ["scripts/helpers/__init__.py", "scripts/helpers/util.py", "scripts/step.py"],
+    ),
+    "a module run with -m": (
+        "python -m scripts.main",
+        {"scripts/__init__.py": "", "scripts/main.py": "import data_registry\n"},
+        ["scripts/__init__.py", "scripts/main.py"],
+    ),
+    "shell operators glued to the script": (
+        "python scripts/a.py&&python scripts/b.py>log",
+        {"scripts/a.py": "", "scripts/b.py": "import data_registry\n"},
+        ["scripts/a.py", "scripts/b.py"],
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", HELPER_SHAPES)
+def test_each_way_a_stage_runs_pipeline_code_is_seen(tmp_path: Path, shape: str) -> None:
+    cmd, scripts, missing = HELPER_SHAPES[shape]
+    _write(
+        tmp_path,
+        {
+            "src/data_registry/__init__.py": "",
+            **{f"pipelines/demo/{name}": text for name, text in scripts.items()},
+            "pipelines/demo/dvc.yaml": f"stages:\n  step:\n    cmd: {cmd}\n    outs: [out]\n",
+        },
+    )
+
+    found = stage_deps.differences(tmp_path)
+
+    assert sorted(d.dep for d in found if d.is_script) == missing
+    assert [d.dep for d in found if not d.is_script] == [f"{MODULES}/__init__.py"]
+
+
+def test_a_folder_dep_covers_the_scripts_inside_it(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "pipelines/demo/scripts/step.py": "import helper\n",
+            "pipelines/demo/scripts/helper.py": "",
+            "pipelines/demo/dvc.yaml": "stages:\n  step:\n    cmd: python scripts/step.py\n"
+            "    deps: [scripts]\n    outs: [out]\n",
+        },
+    )
+    assert stage_deps.differences(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("stage", "refused"),
+    [
+        ("cmd: python step.py\n    wdir: scripts", "sets wdir"),
+        ("foreach: [a, b]\n    do:\n      cmd: python scripts/${item}.py", "scripts/${item}.py"),
+    ],
+)
+def test_a_stage_whose_scripts_cannot_be_found_is_refused_not_skipped(
+    tmp_path: Path, stage: str, refused: str
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "pipelines/demo/scripts/step.py": "",
+            "pipelines/demo/dvc.yaml": f"stages:\n  step:\n    {stage}\n",
+        },
+    )
+    with pytest.raises(RegistryError) as raised:
+        stage_deps.differences(tmp_path)
+    assert refused in raised.value.one_line() and "stage step" in raised.value.one_line()
+
+
+def test_run_is_refused_only_for_a_missing_dep_not_an_extra_one(tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "src/data_registry/__init__.py": "",
+            "src/data_registry/unused.py": "",
+            "pipelines/demo/scripts/step.py": "",
+            "pipelines/demo/dvc.yaml": "stages:\n  step:\n    cmd: python scripts/step.py\n"
+            f"    deps: [scripts/step.py, {MODULES}/unused.py]\n    outs: [out]\n",
+        },
+    )
+    assert [d.missing for d in stage_deps.differences(tmp_path)] == [False]
+    stage_deps.refuse_stale(tmp_path, "demo")  # an extra dep makes nothing stale
 
 
 def test_imports_inside_functions_relative_and_via_sibling_scripts_count_type_checking_ones_do_not(

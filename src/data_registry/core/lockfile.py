@@ -76,7 +76,10 @@ def declared_params(dvc_yaml_text: str) -> set[str]:
     for stage in (pipeline.get("stages") or {}).values():
         for entry in stage.get("do", stage).get("params") or []:
             if isinstance(entry, Mapping):
-                names.update(str(key) for key in entry.get(layout.PARAMS) or [])
+                sections = (
+                    keys for file, keys in entry.items() if posixpath.normpath(str(file)) == layout.PARAMS
+                )
+                names.update(str(key) for keys in sections for key in keys or [])
             else:
                 names.add(str(entry))
     return names

@@ -82,7 +82,7 @@ def differences(root: Path, names: Iterable[str] | None = None) -> list[Differen
             continue
         with _readable(dataset.dvc_yaml):
             document = yaml.safe_load(dataset.dvc_yaml.read_text()) or {}
-        for name, stage in _stages(document):
+        for name, stage in _derivable_stages(dataset, document):
             listed = {dep for dep in stage.get("deps") or [] if _is_managed(dataset, dep)}
             wanted = _expected(dataset, stage)
             where = dataset.relative(dataset.dvc_yaml)
@@ -96,7 +96,7 @@ def differences(root: Path, names: Iterable[str] | None = None) -> list[Differen
 def refuse_stale(root: Path, name: str) -> None:
     """Before a run versions `name`: a stage whose deps miss a file it runs could be called up to
     date with outs its old code made, so the run stops here, before anything runs."""
-    found = differences(root, [name])
+    found = [difference for difference in differences(root, [name]) if difference.missing]
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
         raise StaleStageDeps(found[0].line() + more)
@@ -126,7 +126,7 @@ def rewritten(dataset: Dataset, text: str) -> str:
     rt.indent(mapping=2, sequence=sequence or 4, offset=2 if offset is None else offset)
     with _readable(dataset.dvc_yaml):
         document = rt.load(text)
-    for _, stage in _stages(document):
+    for _, stage in _derivable_stages(dataset, document):
         wanted = expected_deps(dataset, stage)
         if stage.get("deps") is None and not wanted and not _missing_scripts(dataset, stage):
             continue
@@ -149,7 +149,7 @@ def expected_deps(dataset: Dataset, stage: Mapping[str, Any]) -> list[str]:
 def _expected(dataset: Dataset, stage: Mapping[str, Any]) -> dict[str, str]:
     """Each expected dep with what imports it (a module or a script), for the report."""
     src = dataset.root / "src"
-    reached = imported_files(stage_scripts(dataset.pipeline_dir, stage, src), src)
+    reached = imported_files(stage_scripts(dataset.pipeline_dir, stage, src), src, dataset.pipeline_dir)
     return {_relative(path, dataset.pipeline_dir): _name(by, src, dataset) for path, by in reached.items()}
 
 
@@ -157,39 +157,46 @@ def _missing_scripts(dataset: Dataset, stage: Mapping[str, Any]) -> dict[str, st
     """The pipeline's own Python files the stage runs but does not list, each with what runs it."""
     src = dataset.root / "src"
     listed = {posixpath.normpath(str(dep)) for dep in stage.get("deps") or []}
-    reached = _reached(stage_scripts(dataset.pipeline_dir, stage, src), src)
+    reached = _reached(stage_scripts(dataset.pipeline_dir, stage, src), src, dataset.pipeline_dir)
     return {
         dep: _name(by, src, dataset)
         for path, by in reached.items()
-        if not _inside(path, src) and (dep := _relative(path, dataset.pipeline_dir)) not in listed
+        if not _inside(path, src) and not _covered(dep := _relative(path, dataset.pipeline_dir), listed)
     }
+
+
+def _covered(dep: str, listed: set[str]) -> bool:
+    """Listed itself, or inside a listed folder (DVC hashes a folder dep's every file)."""
+    return any(dep == entry or dep.startswith(f"{entry}/") for entry in listed)
 
 
 def stage_scripts(pipeline_dir: Path, stage: Mapping[str, Any], src: Path) -> list[Path]:
     """Python files the stage runs: `*.py` words and `-m data_registry.x` of its cmd, `*.py` deps."""
-    commands = stage.get("cmd") or []
-    with _readable(pipeline_dir / "dvc.yaml"):  # an unclosed quote in a cmd
-        words = [word for command in _as_list(commands) for word in shlex.split(str(command))]
+    words = _words(pipeline_dir, stage)
     modules = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "-m"]
     paths = [pipeline_dir / word for word in words if word.endswith(".py")]
-    # `python -m a.b` imports package `a` first, then runs `a/b.py`
+    # `python -m a.b` imports package `a` first, then runs `a/b.py`, from the working folder
     packages = [part for name in modules for part in _with_parents(name)]
-    paths += [file for name in packages if (file := _module_file(src, name)) is not None]
+    paths += [
+        file
+        for name in packages
+        if (file := _module_file(src, name) or _local_module(pipeline_dir, name)) is not None
+    ]
     # a listed shared module is what is checked, never a reason for itself
     deps = [pipeline_dir / str(dep) for dep in stage.get("deps") or [] if str(dep).endswith(".py")]
     paths += [path for path in deps if not _inside(path, src)]
     return [path for path in dict.fromkeys(paths) if path.is_file()]
 
 
-def imported_files(scripts: Iterable[Path], src: Path) -> dict[Path, Path]:
+def imported_files(scripts: Iterable[Path], src: Path, pipeline_dir: Path | None = None) -> dict[Path, Path]:
     """Every `data_registry` source file that running `scripts` may execute, with the file that
     imports it (breadth first, so the shortest chain; a file run directly names itself)."""
-    return {path: by for path, by in _reached(scripts, src).items() if _inside(path, src)}
+    return {path: by for path, by in _reached(scripts, src, pipeline_dir).items() if _inside(path, src)}
 
 
-def _reached(scripts: Iterable[Path], src: Path) -> dict[Path, Path]:
-    """Every Python file running `scripts` may execute (the scripts, the helper scripts beside
-    them, `data_registry` modules), each with the file that imports it."""
+def _reached(scripts: Iterable[Path], src: Path, pipeline_dir: Path | None = None) -> dict[Path, Path]:
+    """Every Python file running `scripts` may execute (the scripts, the helper modules beside
+    them or in the pipeline folder, `data_registry` modules), each with the file that imports it."""
     reached: dict[Path, Path] = {}
     queue = deque((script, script) for script in scripts)
     seen: set[Path] = set()
@@ -200,7 +207,7 @@ def _reached(scripts: Iterable[Path], src: Path) -> dict[Path, Path]:
         seen.add(path)
         reached[path] = importer
         for name in sorted(imported_names(path, _package_of(path, src))):
-            file = _module_file(src, name) or _sibling_script(path, src, name)
+            file = _module_file(src, name) or _sibling_script(path, src, name, pipeline_dir)
             if file is not None and file not in seen:
                 queue.append((file, path))
     return reached
@@ -294,12 +301,48 @@ def _module_file(src: Path, name: str) -> Path | None:
     return None
 
 
-def _sibling_script(path: Path, src: Path, name: str) -> Path | None:
-    """A script's own folder is first on sys.path: `import helpers` may be `scripts/helpers.py`."""
-    if _inside(path, src) or "." in name:
+def _sibling_script(path: Path, src: Path, name: str, pipeline_dir: Path | None) -> Path | None:
+    """A script's own (real) folder is first on sys.path, the working folder under `python -m`:
+    `import helpers` may be `scripts/helpers.py` or a package `scripts/helpers/`."""
+    if _inside(path, src) or name == PACKAGE or name.startswith(f"{PACKAGE}."):
         return None
-    candidate = path.parent / f"{name}.py"
-    return candidate if candidate.is_file() else None
+    own = path.resolve().parent if path.is_symlink() else path.parent
+    folders = [own] if pipeline_dir is None else [own, pipeline_dir]
+    return next((file for folder in folders if (file := _local_module(folder, name)) is not None), None)
+
+
+def _local_module(folder: Path, name: str) -> Path | None:
+    """`a.b` as `folder/a/b.py` or `folder/a/b/__init__.py`, when it is there."""
+    base = folder.joinpath(*name.split("."))
+    return next((file for file in (base.with_suffix(".py"), base / "__init__.py") if file.is_file()), None)
+
+
+def _words(pipeline_dir: Path, stage: Mapping[str, Any]) -> list[str]:
+    """The cmd's words, shell operators apart (`a.py&&b.py` is `a.py`, `&&`, `b.py`)."""
+    words: list[str] = []
+    with _readable(pipeline_dir / "dvc.yaml"):  # an unclosed quote in a cmd
+        for command in _as_list(stage.get("cmd") or []):
+            lexer = shlex.shlex(str(command), posix=True, punctuation_chars=True)
+            lexer.whitespace_split = True
+            words += list(lexer)
+    return words
+
+
+def _derivable_stages(dataset: Dataset, document: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """`_stages`, refusing a stage whose scripts cannot be followed from the pipeline folder:
+    skipping it would let its deps go stale without a word."""
+    for name, stage in _stages(document):
+        where = f"{dataset.relative(dataset.dvc_yaml)}: stage {name}"
+        hint = "stages run `python scripts/<name>.py` from their pipeline folder (README, Adding a dataset)"
+        wdir = stage.get("wdir")
+        if wdir not in (None, ".", "./"):
+            raise RegistryError(f"{where} sets wdir: {wdir}, so its deps cannot be derived", hint)
+        templated = [
+            word for word in _words(dataset.pipeline_dir, stage) if "${" in word and word.endswith(".py")
+        ]
+        if templated:
+            raise RegistryError(f"{where} runs {templated[0]}, a templated script its deps cannot name", hint)
+        yield name, stage
 
 
 def _package_of(path: Path, src: Path) -> str | None:
