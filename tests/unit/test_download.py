@@ -127,11 +127,6 @@ def test_resolve_url_joins_base_and_name(base: str, mirror: str | None, expected
     assert download.resolve_url(base, "f.gz", mirror) == expected
 
 
-def test_redact_drops_credentials_and_query() -> None:
-    url = "https://user:s3cret@host.example:8443/path/f.gz?X-Amz-Signature=abc&token=t#frag"
-    assert download.redact(url) == "https://host.example:8443/path/f.gz"
-
-
 def test_errors_never_show_query_tokens(server: FileServer, tmp_path: Path) -> None:
     with pytest.raises(DownloadError) as caught:
         download.fetch(server.url + "missing.bin?token=s3cret", tmp_path / "m.bin", **FAST)

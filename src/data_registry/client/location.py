@@ -9,12 +9,11 @@ wrapper does: a consumer reads where the wrapper pushed.
 from __future__ import annotations
 
 import hashlib
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from data_registry.core import settings
+from data_registry.core import redact, settings
 from data_registry.core.datasets import find_root
 from data_registry.core.dvc import Access
 from data_registry.core.settings import Settings
@@ -39,10 +38,7 @@ class Registry:
     @property
     def public_url(self) -> str:
         """The URL without credentials, safe for logs, MLflow and error messages."""
-        parts = urllib.parse.urlsplit(self.url)
-        if not parts.netloc or "@" not in parts.netloc:
-            return self.url
-        return urllib.parse.urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+        return redact.url(self.url)
 
     @property
     def access(self) -> Access:

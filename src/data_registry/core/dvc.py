@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, cast
 
+from data_registry.core import redact
 from data_registry.core.errors import (
     CorruptObject,
     PipelineFileError,
@@ -273,7 +274,10 @@ def get(settings: Settings, url: str, path: str, rev: str, out: Path, remote: st
     try:
         Repo.get(url, path, out=str(out), rev=rev, remote=remote, config=config)
     except Exception as error:  # git, network and missing-object errors surface as many types
-        raise RemoteError(f"cannot get {path} at {rev} from {url}: {reason(error)}") from error
+        shown = redact.url(url)
+        raise RemoteError(
+            f"cannot get {path} at {rev} from {shown}: {reason(error).replace(url, shown)}"
+        ) from error
 
 
 class Objects:
@@ -294,8 +298,8 @@ class Objects:
 
     @property
     def location(self) -> str:
-        """The remote's URL, for messages (no credentials: those live in the config, not the URL)."""
-        return str(self.remote.fs.unstrip_protocol(self.remote.path))
+        """The remote's URL, for messages: without credentials, even where the URL holds them."""
+        return redact.url(str(self.remote.fs.unstrip_protocol(self.remote.path)))
 
     def remote_paths(self, md5s: list[str]) -> tuple[Any, list[str]]:
         """The remote's fsspec filesystem (picklable, for Ray workers) and each object's path on it,

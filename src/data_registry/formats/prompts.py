@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import yaml
 
+from data_registry.core import redact
 from data_registry.core.errors import PromptError, UnknownPrompt
 
 VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -97,16 +97,6 @@ def render(template: str, values: Mapping[str, Any]) -> str:
     return VARIABLE.sub(lambda match: str(values[match.group(1)]), template)
 
 
-def redact_uri(uri: str) -> str:
-    """A tracking URI safe for messages: no user info, query or fragment."""
-    parts = urlsplit(uri)
-    if not parts.netloc:
-        return uri
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
 def use_tracking_uri(uri: str) -> None:
     """Point MLflow at `uri`, creating a SQLite store's folder (the embedded default)."""
     import mlflow
@@ -161,10 +151,10 @@ def resolve(
         found = None
         if error.error_code not in ("RESOURCE_DOES_NOT_EXIST", "INVALID_PARAMETER_VALUE"):
             raise PromptError(
-                f"cannot read prompt {name!r} from {redact_uri(uri)}: {error.message}"
+                f"cannot read prompt {name!r} from {redact.url(uri)}: {error.message}"
             ) from error
     if found is None:
-        raise UnknownPrompt(f"prompt {name!r} has no {wanted} in the MLflow registry at {redact_uri(uri)}")
+        raise UnknownPrompt(f"prompt {name!r} has no {wanted} in the MLflow registry at {redact.url(uri)}")
     return _resolved(found)
 
 
@@ -191,7 +181,7 @@ def latest_version(name: str, uri: str) -> int:
     use_tracking_uri(uri)
     latest = _latest(name)
     if latest is None:
-        raise UnknownPrompt(f"no prompt {name!r} in the MLflow registry at {redact_uri(uri)}")
+        raise UnknownPrompt(f"no prompt {name!r} in the MLflow registry at {redact.url(uri)}")
     return latest.version
 
 

@@ -23,6 +23,7 @@ import requests
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 from data_registry import __version__
+from data_registry.core import redact
 from data_registry.core.atomic import atomic_dir, atomic_path
 from data_registry.core.errors import ChecksumMismatch, DownloadError, ParamsError
 
@@ -117,14 +118,6 @@ def require_pinned(files: Iterable[RemoteFile], trust_on_first_use: bool = False
         log.warning("%s: no pinned checksum; trusting this first download", name)
 
 
-def redact(url: str) -> str:
-    """The URL without user info, query or fragment: those may carry tokens and must not reach logs."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
 def new_session() -> requests.Session:
     session = requests.Session()
     # Identity encoding: checksums are of the file as published, not of a re-encoded stream.
@@ -166,10 +159,10 @@ def fetch(
         except _Transient as failure:
             if attempt == retries:
                 raise DownloadError(
-                    f"download of {redact(url)} failed after {attempt + 1} attempts: {failure}"
+                    f"download of {redact.url(url)} failed after {attempt + 1} attempts: {failure}"
                 ) from failure
             delay = retry_delay(attempt, backoff, failure.delay)
-            log.warning("%s: %s; retrying in %.1f s", redact(url), failure, delay)
+            log.warning("%s: %s; retrying in %.1f s", redact.url(url), failure, delay)
             time.sleep(delay)
     raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -229,7 +222,7 @@ def _fetch_once(
     except TRANSIENT_ERRORS as error:
         raise _Transient(type(error).__name__) from error
     except requests.RequestException as error:  # e.g. a mirror without http(s)://
-        raise DownloadError(f"cannot download {redact(url)}: {type(error).__name__}") from error
+        raise DownloadError(f"cannot download {redact.url(url)}: {type(error).__name__}") from error
     return Fetched(dest, size, digests["md5"].hexdigest(), digests["sha256"].hexdigest())
 
 
@@ -239,7 +232,7 @@ def _check_status(response: requests.Response, url: str) -> None:
     reason = f"HTTP {response.status_code} {response.reason}".strip()
     if response.status_code in TRANSIENT_STATUS:
         raise _Transient(reason, _retry_after(response))
-    raise DownloadError(f"download of {redact(url)} failed: {reason}")
+    raise DownloadError(f"download of {redact.url(url)} failed: {reason}")
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -253,7 +246,7 @@ def _stream_to(response: requests.Response, path: Path, url: str) -> tuple[int, 
     length = response.headers.get("Content-Length", "")
     expected = int(length) if length.isdigit() else None
     size = 0
-    with path.open("wb") as out, _progress(redact(url).rsplit("/", 1)[-1], expected) as advance:
+    with path.open("wb") as out, _progress(redact.url(url).rsplit("/", 1)[-1], expected) as advance:
         for chunk in response.raw.stream(CHUNK_SIZE, decode_content=False):
             out.write(chunk)
             for digest in digests.values():
@@ -270,7 +263,7 @@ def _verify(url: str, digests: Mapping[str, Any], *, md5: str | None, sha256: st
         actual = digests[name].hexdigest()
         if expected and actual != expected.lower():
             raise ChecksumMismatch(
-                f"checksum mismatch for {redact(url)}: expected {name} {expected}, got {actual}"
+                f"checksum mismatch for {redact.url(url)}: expected {name} {expected}, got {actual}"
             )
 
 

@@ -19,8 +19,9 @@ from urllib.parse import quote
 
 import requests
 
+from data_registry.core import redact
 from data_registry.core.errors import DownloadError
-from data_registry.sources.download import TRANSIENT_ERRORS, new_session, redact, retry_delay
+from data_registry.sources.download import TRANSIENT_ERRORS, new_session, retry_delay
 
 DEFAULT_API_URL = "https://api.github.com"
 PER_PAGE = 100
@@ -63,13 +64,13 @@ class GitHubClient:
                 response = self.session.get(url, params=params, timeout=60)
             except TRANSIENT_ERRORS as error:
                 if attempt == RETRIES:
-                    raise DownloadError(f"cannot reach {redact(url)}: {type(error).__name__}") from error
+                    raise DownloadError(f"cannot reach {redact.url(url)}: {type(error).__name__}") from error
                 self.sleep(retry_delay(attempt, 1.0))
                 continue
             wait = self._rate_limit_wait(response)
             if wait is not None:
                 if wait > self.max_wait or attempt == RETRIES:
-                    raise RateLimited(f"rate limited by {redact(url)} for {wait:.0f} s more")
+                    raise RateLimited(f"rate limited by {redact.url(url)} for {wait:.0f} s more")
                 self.sleep(wait)
                 continue
             if response.status_code >= 500 and attempt < RETRIES:
@@ -77,13 +78,15 @@ class GitHubClient:
                 continue
             if response.status_code in (401, 403):
                 raise DownloadError(
-                    f"{redact(url)} answered HTTP {response.status_code} {response.reason}",
+                    f"{redact.url(url)} answered HTTP {response.status_code} {response.reason}",
                     "check GITHUB_TOKEN: it is missing, expired or lacks access to this organisation",
                 )
             if response.status_code >= 400:
-                raise DownloadError(f"{redact(url)} answered HTTP {response.status_code} {response.reason}")
+                raise DownloadError(
+                    f"{redact.url(url)} answered HTTP {response.status_code} {response.reason}"
+                )
             return response
-        raise DownloadError(f"{redact(url)} kept failing")  # unreachable: the loop returns or raises
+        raise DownloadError(f"{redact.url(url)} kept failing")  # unreachable: the loop returns or raises
 
     def paginate(self, path: str, params: dict[str, Any] | None = None) -> Iterator[Any]:
         url: str | None = path
