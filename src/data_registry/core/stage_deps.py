@@ -84,10 +84,10 @@ def differences(root: Path, names: Iterable[str] | None = None) -> list[Differen
             document = yaml.safe_load(dataset.dvc_yaml.read_text()) or {}
         for name, stage in _derivable_stages(dataset, document):
             listed = {dep for dep in stage.get("deps") or [] if _is_managed(dataset, dep)}
-            wanted = _expected(dataset, stage)
+            wanted, scripts = _runs(dataset, stage)
             where = dataset.relative(dataset.dvc_yaml)
-            scripts = _missing_scripts(dataset, stage)
-            found += [Difference(where, name, dep, True, by) for dep, by in sorted(scripts.items())]
+            unlisted = _unlisted(scripts, stage)
+            found += [Difference(where, name, dep, True, by) for dep, by in sorted(unlisted.items())]
             found += [Difference(where, name, dep, True, wanted[dep]) for dep in sorted(set(wanted) - listed)]
             found += [Difference(where, name, dep, False) for dep in sorted(listed - set(wanted))]
     return found
@@ -127,14 +127,15 @@ def rewritten(dataset: Dataset, text: str) -> str:
     with _readable(dataset.dvc_yaml):
         document = rt.load(text)
     for _, stage in _derivable_stages(dataset, document):
-        wanted = expected_deps(dataset, stage)
-        if stage.get("deps") is None and not wanted and not _missing_scripts(dataset, stage):
+        modules, scripts = _runs(dataset, stage)
+        wanted, unlisted = sorted(modules), sorted(_unlisted(scripts, stage))
+        if stage.get("deps") is None and not wanted and not unlisted:
             continue
         if "deps" not in stage:
             stage.insert(list(stage).index("cmd") + 1 if "cmd" in stage else 0, "deps", CommentedSeq())
         elif stage["deps"] is None:  # an empty `deps:`
             stage["deps"] = CommentedSeq()
-        _add_scripts(stage["deps"], sorted(_missing_scripts(dataset, stage)))
+        _add_scripts(stage["deps"], unlisted)
         _set_managed(stage["deps"], wanted, lambda dep: _is_managed(dataset, dep))
     buffer = io.StringIO()
     rt.dump(document, buffer)
@@ -143,26 +144,27 @@ def rewritten(dataset: Dataset, text: str) -> str:
 
 def expected_deps(dataset: Dataset, stage: Mapping[str, Any]) -> list[str]:
     """The stage's shared-code deps in dvc.yaml's form (`../../src/data_registry/x.py`), sorted."""
-    return sorted(_expected(dataset, stage))
+    return sorted(_runs(dataset, stage)[0])
 
 
-def _expected(dataset: Dataset, stage: Mapping[str, Any]) -> dict[str, str]:
-    """Each expected dep with what imports it (a module or a script), for the report."""
+def _runs(dataset: Dataset, stage: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """What the stage runs, as dep entries with what runs each (a module or a script, for the
+    report): the shared `data_registry` modules, and the pipeline's own Python files."""
     src = dataset.root / "src"
-    reached = imported_files(stage_scripts(dataset.pipeline_dir, stage, src), src, dataset.pipeline_dir)
-    return {_relative(path, dataset.pipeline_dir): _name(by, src, dataset) for path, by in reached.items()}
+    reached = _reached(_stage_scripts(dataset.pipeline_dir, stage, src), src, dataset.pipeline_dir)
+    modules: dict[str, str] = {}
+    scripts: dict[str, str] = {}
+    for path, by in reached.items():
+        (modules if _inside(path, src) else scripts)[_relative(path, dataset.pipeline_dir)] = _name(
+            by, src, dataset
+        )
+    return modules, scripts
 
 
-def _missing_scripts(dataset: Dataset, stage: Mapping[str, Any]) -> dict[str, str]:
-    """The pipeline's own Python files the stage runs but does not list, each with what runs it."""
-    src = dataset.root / "src"
+def _unlisted(scripts: Mapping[str, str], stage: Mapping[str, Any]) -> dict[str, str]:
+    """The scripts the stage's deps do not list."""
     listed = {posixpath.normpath(str(dep)) for dep in stage.get("deps") or []}
-    reached = _reached(stage_scripts(dataset.pipeline_dir, stage, src), src, dataset.pipeline_dir)
-    return {
-        dep: _name(by, src, dataset)
-        for path, by in reached.items()
-        if not _inside(path, src) and not _covered(dep := _relative(path, dataset.pipeline_dir), listed)
-    }
+    return {dep: by for dep, by in scripts.items() if not _covered(dep, listed)}
 
 
 def _covered(dep: str, listed: set[str]) -> bool:
@@ -170,7 +172,7 @@ def _covered(dep: str, listed: set[str]) -> bool:
     return any(dep == entry or dep.startswith(f"{entry}/") for entry in listed)
 
 
-def stage_scripts(pipeline_dir: Path, stage: Mapping[str, Any], src: Path) -> list[Path]:
+def _stage_scripts(pipeline_dir: Path, stage: Mapping[str, Any], src: Path) -> list[Path]:
     """Python files the stage runs: `*.py` words and `-m data_registry.x` of its cmd, `*.py` deps."""
     words = _words(pipeline_dir, stage)
     modules = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "-m"]
@@ -188,13 +190,7 @@ def stage_scripts(pipeline_dir: Path, stage: Mapping[str, Any], src: Path) -> li
     return [path for path in dict.fromkeys(paths) if path.is_file()]
 
 
-def imported_files(scripts: Iterable[Path], src: Path, pipeline_dir: Path | None = None) -> dict[Path, Path]:
-    """Every `data_registry` source file that running `scripts` may execute, with the file that
-    imports it (breadth first, so the shortest chain; a file run directly names itself)."""
-    return {path: by for path, by in _reached(scripts, src, pipeline_dir).items() if _inside(path, src)}
-
-
-def _reached(scripts: Iterable[Path], src: Path, pipeline_dir: Path | None = None) -> dict[Path, Path]:
+def _reached(scripts: Iterable[Path], src: Path, pipeline_dir: Path) -> dict[Path, Path]:
     """Every Python file running `scripts` may execute (the scripts, the helper modules beside
     them or in the pipeline folder, `data_registry` modules), each with the file that imports it."""
     reached: dict[Path, Path] = {}
@@ -301,14 +297,13 @@ def _module_file(src: Path, name: str) -> Path | None:
     return None
 
 
-def _sibling_script(path: Path, src: Path, name: str, pipeline_dir: Path | None) -> Path | None:
+def _sibling_script(path: Path, src: Path, name: str, pipeline_dir: Path) -> Path | None:
     """A script's own (real) folder is first on sys.path, the working folder under `python -m`:
     `import helpers` may be `scripts/helpers.py` or a package `scripts/helpers/`."""
     if _inside(path, src) or name == PACKAGE or name.startswith(f"{PACKAGE}."):
         return None
     own = path.resolve().parent if path.is_symlink() else path.parent
-    folders = [own] if pipeline_dir is None else [own, pipeline_dir]
-    return next((file for folder in folders if (file := _local_module(folder, name)) is not None), None)
+    return _local_module(own, name) or _local_module(pipeline_dir, name)
 
 
 def _local_module(folder: Path, name: str) -> Path | None:
