@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from data_registry.core import dvc, redact
+from data_registry.core.errors import RemoteError
 
 
 @pytest.mark.parametrize(
@@ -22,10 +23,25 @@ from data_registry.core import dvc, redact
         ("/srv/registry", "/srv/registry"),
         ("file:///srv/registry", "file:///srv/registry"),
         ("git@github.com:org/registry.git", "git@github.com:org/registry.git"),  # scp-like: no secret
+        ("http://u:p@[::1]:9000/Bucket", "http://[::1]:9000/Bucket"),  # the host as written
     ],
 )
 def test_url_drops_user_info_query_and_fragment(url: str, shown: str) -> None:
     assert redact.url(url) == shown
+
+
+def test_a_failed_get_from_a_git_url_never_shows_its_token(tmp_path: Path) -> None:
+    """`dvc get` from a registry URL that cannot be reached: the error names the URL, redacted,
+    in its own words and in DVC's."""
+    from data_registry.core import settings
+
+    url = "http://x-access-token:ghp_s3cr3t@127.0.0.1:9/org/registry.git"  # port 9: discard
+    with pytest.raises(RemoteError) as raised:
+        dvc.get(settings.load(tmp_path), url, "data", "v1", tmp_path / "out")
+
+    line = raised.value.one_line()
+    assert "ghp_s3cr3t" not in line and "x-access-token" not in line
+    assert "http://127.0.0.1:9/org/registry.git" in line
 
 
 def test_a_remotes_location_in_messages_never_shows_its_credentials(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ only when every file matched: a mismatch leaves nothing behind.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import posixpath
@@ -114,7 +115,7 @@ class VersionFiles:
         """The entry's repo-relative path, as errors name it."""
         return f"{self.folder}/{entry.relpath}"
 
-    @property
+    @functools.cached_property
     def checks(self) -> Checks:
         """This version's checks, for readers that fetch the objects themselves (Ray's workers)."""
         version = self.tag.rsplit("-v", 1)[-1]

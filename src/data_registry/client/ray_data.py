@@ -5,8 +5,8 @@ Ray workers read the content-addressed objects of the split's files, named by th
 with the effective remote's own filesystem (`data_registry.core.dvc`: endpoint, credentials and
 the environment's overrides as every other reader gets them), for any remote type DVC supports.
 Each worker hashes an object before it parses it: bytes that do not match the listing's md5
-fail the read with the `CorruptObject` line every other reader gives, inside the error Ray
-raises (Ray Data wraps a task's exception in its own `UserCodeException`).
+fail the read with a `CorruptObject` naming the tag, the file and what to do, inside the error
+Ray raises (Ray Data wraps a task's exception in its own `UserCodeException`).
 """
 
 from __future__ import annotations
@@ -75,13 +75,14 @@ class VerifiedParquet:
 
         content = io.BytesIO()
         try:
-            try:
-                with self.filesystem.open(location, "rb") as source:
-                    digest = intact.stream_md5(source, content)
-            except FileNotFoundError:
-                raise self.checks.missing(path, md5) from None
-            self.checks.digest(digest, md5, path, outcome="nothing was read")
+            with self.filesystem.open(location, "rb") as source:
+                digest = intact.stream_md5(source, content)
+            self.checks.digest(digest, md5, path, outcome="this object was not parsed")
+        except FileNotFoundError:
+            failure: RegistryError = self.checks.missing(path, md5)
         except RegistryError as error:
-            # Ray's report shows the worker's exception as `Type: str(error)`: the hint goes in it
-            raise type(error)(error.one_line(), hint="") from None
-        return pq.read_table(pa.BufferReader(content.getbuffer()))
+            failure = error
+        else:
+            return pq.read_table(pa.BufferReader(content.getbuffer()))
+        # Ray's report shows the worker's exception as `Type: str(error)`: the hint goes in it
+        raise type(failure)(failure.one_line(), hint="")

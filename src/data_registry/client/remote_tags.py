@@ -17,7 +17,7 @@ LATEST = "latest"
 
 def list_tags(registry: Registry) -> list[str]:
     """Every tag name of the registry; one `git ls-remote` round trip, peeled entries left out."""
-    return ls_remote_tags(registry.url, registry.public_url)
+    return ls_remote_tags(registry.url)
 
 
 def dataset_versions(dataset: str, tags: list[str]) -> list[Version]:

@@ -274,9 +274,8 @@ def get(settings: Settings, url: str, path: str, rev: str, out: Path, remote: st
     try:
         Repo.get(url, path, out=str(out), rev=rev, remote=remote, config=config)
     except Exception as error:  # git, network and missing-object errors surface as many types
-        shown = redact.url(url)
         raise RemoteError(
-            f"cannot get {path} at {rev} from {shown}: {reason(error).replace(url, shown)}"
+            f"cannot get {path} at {rev} from {redact.url(url)}: {redact.within(reason(error), url)}"
         ) from error
 
 

@@ -6,6 +6,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from data_registry.core import redact
 from data_registry.core.errors import GitError, RegistryUnreachable, TagConflict
 
 # Used only when the machine has no git identity (fresh CI runners, containers).
@@ -165,27 +166,23 @@ def _batch_texts(output: bytes, count: int) -> list[str | None]:
     return texts
 
 
-def clone_bare(url: str, dest: Path, shown_url: str) -> Git:
+def clone_bare(url: str, dest: Path) -> Git:
     """A bare clone of a registry URL (refs and tags, no working tree) for read-only batch reads.
-
-    `shown_url` (the URL without credentials) is what an error names.
-    """
+    An error names the URL without its credentials."""
     result = subprocess.run(
         ["git", "clone", "--bare", "--quiet", url, str(dest)], capture_output=True, text=True
     )
     if result.returncode != 0:
-        reason = (result.stderr.strip().splitlines() or ["no output"])[-1].replace(url, shown_url)
-        raise RegistryUnreachable(f"cannot clone {shown_url}: {reason.removeprefix('fatal: ')}")
+        reason = redact.within((result.stderr.strip().splitlines() or ["no output"])[-1], url)
+        raise RegistryUnreachable(f"cannot clone {redact.url(url)}: {reason.removeprefix('fatal: ')}")
     return Git(dest)
 
 
-def ls_remote_tags(url: str, shown_url: str) -> list[str]:
+def ls_remote_tags(url: str) -> list[str]:
     """Every tag name at `url`: one `git ls-remote` round trip, no clone, peeled entries left out.
-
-    `shown_url` (the URL without credentials) is what an error names.
-    """
+    An error names the URL without its credentials."""
     result = subprocess.run(["git", "ls-remote", "--tags", "--refs", url], capture_output=True, text=True)
     if result.returncode != 0:
         reason = (result.stderr.strip().splitlines() or ["no output"])[0].removeprefix("fatal: ")
-        raise RegistryUnreachable(f"cannot list the tags of {shown_url}: {reason.replace(url, shown_url)}")
+        raise RegistryUnreachable(f"cannot list the tags of {redact.url(url)}: {redact.within(reason, url)}")
     return [line.split("refs/tags/", 1)[1] for line in result.stdout.splitlines() if "refs/tags/" in line]

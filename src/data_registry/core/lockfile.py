@@ -7,7 +7,7 @@ dvc.yaml (metrics.json, plots data) and metadata.json describe the data; every o
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,12 +33,21 @@ def out_hashes(lock_text: str | None) -> dict[str, str]:
     return hashes
 
 
+def stages(document: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(name, body) per stage of a parsed dvc.yaml; a `foreach`/`matrix` stage's body is its
+    `do:` block. Anything that is not a stage mapping is left to DVC, which refuses it."""
+    found = document.get("stages") if isinstance(document, Mapping) else None
+    for name, stage in found.items() if isinstance(found, Mapping) else []:
+        if isinstance(stage, Mapping):
+            body = stage.get("do", stage)
+            yield name, body if isinstance(body, Mapping) else {}
+
+
 def metadata_outs(dvc_yaml_text: str) -> set[str]:
     """Paths declared under `metrics:` or `plots:` of any stage, and the lineage file
     (metadata.json, a plain out since DVC cannot parse it as a metric): they describe the data."""
-    pipeline: dict[str, Any] = yaml.safe_load(dvc_yaml_text) or {}
     paths: set[str] = set()
-    for stage in (pipeline.get("stages") or {}).values():
+    for _, stage in stages(yaml.safe_load(dvc_yaml_text)):
         for section in ("metrics", "plots", "outs"):
             for entry in stage.get(section) or []:
                 named = entry if isinstance(entry, Mapping) else [entry]
@@ -71,10 +80,9 @@ def compare(previous: Mapping[str, str], current: Mapping[str, str], metadata_pa
 def declared_params(dvc_yaml_text: str) -> set[str]:
     """Dotted params.yaml keys any stage lists under `params:` (plain names or `params.yaml: [...]`;
     a `foreach` stage's under its `do:`). Keys of another params file are not params.yaml's."""
-    pipeline: dict[str, Any] = yaml.safe_load(dvc_yaml_text) or {}
     names: set[str] = set()
-    for stage in (pipeline.get("stages") or {}).values():
-        for entry in stage.get("do", stage).get("params") or []:
+    for _, stage in stages(yaml.safe_load(dvc_yaml_text)):
+        for entry in stage.get("params") or []:
             if isinstance(entry, Mapping):
                 sections = (
                     keys for file, keys in entry.items() if posixpath.normpath(str(file)) == layout.PARAMS

@@ -11,10 +11,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 
 def url(text: str) -> str:
-    """`text` without user info, query or fragment; a path, or a URL without a host, unchanged."""
+    """`text` without user info, query or fragment; a path, or a URL without a host, unchanged.
+    The host is kept as written (its case, an IPv6 address's brackets, the port)."""
     parts = urlsplit(text)
     if not parts.netloc:
         return text
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    return urlunsplit((parts.scheme, parts.netloc.rpartition("@")[2], parts.path, "", ""))
+
+
+def within(message: str, secret_url: str) -> str:
+    """`message` (a tool's error output, say) with every copy of `secret_url` shown redacted."""
+    return message.replace(secret_url, url(secret_url))

@@ -1,4 +1,4 @@
-"""The shared modules each pipeline stage runs, so its `deps:` in dvc.yaml names every one.
+"""The Python files each pipeline stage runs, so its `deps:` in dvc.yaml names every one.
 
 DVC reruns a stage only when a listed dep changed. A stage that imports a `data_registry`
 module it does not list is called up to date after that module changes, and the old bytes
@@ -13,7 +13,8 @@ import from their folder, must be listed, and `--write` adds a missing one after
 scripts. Every other dep is the pipeline author's and is never touched.
 
 `data-registry deps --check` reports the differences; `--write` rewrites the lists with
-ruamel.yaml's round trip, which keeps comments, formatting and the order of other deps.
+ruamel.yaml's round trip, which keeps comments, formatting and the order of other deps; `run`
+refuses a dataset whose stages lack a file they run (`refuse_stale`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from data_registry.core import atomic
+from data_registry.core import atomic, lockfile
 from data_registry.core.datasets import Dataset, discover
 from data_registry.core.errors import RegistryError, StaleStageDeps
 
@@ -42,26 +43,23 @@ PACKAGE = "data_registry"
 
 @dataclass(frozen=True)
 class Difference:
-    """One managed dep a stage lacks (`missing`) or lists without importing it."""
+    """One dep a stage lacks (`missing`) or lists without importing it: a shared module, or
+    (`script`) one of the pipeline's own files, which is only ever missing."""
 
     dvc_yaml: str
     stage: str
     dep: str
     missing: bool
     imported_by: str = ""
+    script: bool = False
 
     @property
     def module(self) -> str:
         parts = [PACKAGE, *self.dep.split(f"/{PACKAGE}/", 1)[1].removesuffix(".py").split("/")]
         return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
-    @property
-    def is_script(self) -> bool:
-        """A pipeline's own Python file, not a shared module."""
-        return f"/{PACKAGE}/" not in self.dep
-
     def line(self) -> str:
-        if self.is_script:
+        if self.script:
             how = "from its cmd" if self.imported_by == self.dep else f"imported by {self.imported_by}"
             return f"{self.dvc_yaml}: stage {self.stage} runs {self.dep} ({how}) but its deps lack it"
         if self.missing:
@@ -73,8 +71,8 @@ class Difference:
 
 
 def differences(root: Path, names: Iterable[str] | None = None) -> list[Difference]:
-    """Every missing or extra shared-code dep of every stage of the pipelines under `root`
-    (only those in `names` when given, e.g. the one a run is about to version)."""
+    """Every missing or extra dep of every stage of the pipelines under `root` (only those in
+    `names` when given, e.g. the one a run is about to version)."""
     found: list[Difference] = []
     wanted_names = None if names is None else set(names)
     for dataset in discover(root):
@@ -82,12 +80,14 @@ def differences(root: Path, names: Iterable[str] | None = None) -> list[Differen
             continue
         with _readable(dataset.dvc_yaml):
             document = yaml.safe_load(dataset.dvc_yaml.read_text()) or {}
-        for name, stage in _derivable_stages(dataset, document):
+        for name, stage, words in _derivable_stages(dataset, document):
             listed = {dep for dep in stage.get("deps") or [] if _is_managed(dataset, dep)}
-            wanted, scripts = _runs(dataset, stage)
+            wanted, scripts = _runs(dataset, stage, words)
             where = dataset.relative(dataset.dvc_yaml)
             unlisted = _unlisted(scripts, stage)
-            found += [Difference(where, name, dep, True, by) for dep, by in sorted(unlisted.items())]
+            found += [
+                Difference(where, name, dep, True, by, script=True) for dep, by in sorted(unlisted.items())
+            ]
             found += [Difference(where, name, dep, True, wanted[dep]) for dep in sorted(set(wanted) - listed)]
             found += [Difference(where, name, dep, False) for dep in sorted(listed - set(wanted))]
     return found
@@ -116,6 +116,7 @@ def write(root: Path) -> list[Path]:
 def rewritten(dataset: Dataset, text: str) -> str:
     """`text` (the dataset's dvc.yaml) with every stage's managed deps set to the expected ones."""
     from ruamel.yaml import YAML
+    from ruamel.yaml import YAMLError as RoundTripError
     from ruamel.yaml.comments import CommentedSeq
     from ruamel.yaml.util import load_yaml_guess_indent as guess_indent
 
@@ -124,10 +125,10 @@ def rewritten(dataset: Dataset, text: str) -> str:
     rt.width = 4096  # never re-wrap a long line
     _, sequence, offset = guess_indent(text)  # `- x` under its key, or indented like dvc writes it
     rt.indent(mapping=2, sequence=sequence or 4, offset=2 if offset is None else offset)
-    with _readable(dataset.dvc_yaml):
+    with _readable(dataset.dvc_yaml, RoundTripError):
         document = rt.load(text)
-    for _, stage in _derivable_stages(dataset, document):
-        modules, scripts = _runs(dataset, stage)
+    for _, stage, words in _derivable_stages(dataset, document):
+        modules, scripts = _runs(dataset, stage, words)
         wanted, unlisted = sorted(modules), sorted(_unlisted(scripts, stage))
         if stage.get("deps") is None and not wanted and not unlisted:
             continue
@@ -135,23 +136,19 @@ def rewritten(dataset: Dataset, text: str) -> str:
             stage.insert(list(stage).index("cmd") + 1 if "cmd" in stage else 0, "deps", CommentedSeq())
         elif stage["deps"] is None:  # an empty `deps:`
             stage["deps"] = CommentedSeq()
-        _add_scripts(stage["deps"], unlisted)
-        _set_managed(stage["deps"], wanted, lambda dep: _is_managed(dataset, dep))
+        _set_deps(stage["deps"], wanted, unlisted, lambda dep: _is_managed(dataset, dep))
     buffer = io.StringIO()
     rt.dump(document, buffer)
     return buffer.getvalue()
 
 
-def expected_deps(dataset: Dataset, stage: Mapping[str, Any]) -> list[str]:
-    """The stage's shared-code deps in dvc.yaml's form (`../../src/data_registry/x.py`), sorted."""
-    return sorted(_runs(dataset, stage)[0])
-
-
-def _runs(dataset: Dataset, stage: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+def _runs(
+    dataset: Dataset, stage: Mapping[str, Any], words: list[str]
+) -> tuple[dict[str, str], dict[str, str]]:
     """What the stage runs, as dep entries with what runs each (a module or a script, for the
     report): the shared `data_registry` modules, and the pipeline's own Python files."""
     src = dataset.root / "src"
-    reached = _reached(_stage_scripts(dataset.pipeline_dir, stage, src), src, dataset.pipeline_dir)
+    reached = _reached(_stage_scripts(dataset.pipeline_dir, stage, words, src), src, dataset.pipeline_dir)
     modules: dict[str, str] = {}
     scripts: dict[str, str] = {}
     for path, by in reached.items():
@@ -172,9 +169,8 @@ def _covered(dep: str, listed: set[str]) -> bool:
     return any(dep == entry or dep.startswith(f"{entry}/") for entry in listed)
 
 
-def _stage_scripts(pipeline_dir: Path, stage: Mapping[str, Any], src: Path) -> list[Path]:
-    """Python files the stage runs: `*.py` words and `-m data_registry.x` of its cmd, `*.py` deps."""
-    words = _words(pipeline_dir, stage)
+def _stage_scripts(pipeline_dir: Path, stage: Mapping[str, Any], words: list[str], src: Path) -> list[Path]:
+    """Python files the stage runs: `*.py` words and `-m module` of its cmd (`words`), `*.py` deps."""
     modules = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "-m"]
     paths = [pipeline_dir / word for word in words if word.endswith(".py")]
     # `python -m a.b` imports package `a` first, then runs `a/b.py`, from the working folder
@@ -227,13 +223,13 @@ def _parsed_names(path: Path, package: str | None, _mtime_ns: int, _size: int) -
 
 
 @contextlib.contextmanager
-def _readable(path: Path) -> Iterator[None]:
-    """A file that does not parse is one error line naming it, not a traceback."""
-    from ruamel.yaml import YAMLError as RoundTripError
-
+def _readable(path: Path, *parse_errors: type[Exception]) -> Iterator[None]:
+    """A file that does not parse is one error line naming it, not a traceback (`parse_errors`:
+    a parser's own, beyond PyYAML's and Python's)."""
+    caught: tuple[type[Exception], ...] = (yaml.YAMLError, SyntaxError, ValueError, *parse_errors)
     try:
         yield
-    except (yaml.YAMLError, RoundTripError, SyntaxError, ValueError) as error:
+    except caught as error:
         first = (str(error).strip().splitlines() or [type(error).__name__])[0]
         raise RegistryError(
             f"cannot read {path}: {first}", "fix the file, then rerun `data-registry deps`"
@@ -288,13 +284,8 @@ def _absolute(module: str | None, level: int, package: str | None) -> str | None
 
 
 def _module_file(src: Path, name: str) -> Path | None:
-    if name != PACKAGE and not name.startswith(f"{PACKAGE}."):
-        return None
-    base = src.joinpath(*name.split("."))
-    for candidate in (base / "__init__.py", base.with_suffix(".py")):
-        if candidate.is_file():
-            return candidate
-    return None
+    is_shared = name == PACKAGE or name.startswith(f"{PACKAGE}.")
+    return _local_module(src, name) if is_shared else None
 
 
 def _sibling_script(path: Path, src: Path, name: str, pipeline_dir: Path) -> Path | None:
@@ -307,9 +298,10 @@ def _sibling_script(path: Path, src: Path, name: str, pipeline_dir: Path) -> Pat
 
 
 def _local_module(folder: Path, name: str) -> Path | None:
-    """`a.b` as `folder/a/b.py` or `folder/a/b/__init__.py`, when it is there."""
+    """`a.b` as `folder/a/b/__init__.py` or `folder/a/b.py`, when it is there (a package first,
+    as Python's import looks)."""
     base = folder.joinpath(*name.split("."))
-    return next((file for file in (base.with_suffix(".py"), base / "__init__.py") if file.is_file()), None)
+    return next((file for file in (base / "__init__.py", base.with_suffix(".py")) if file.is_file()), None)
 
 
 def _words(pipeline_dir: Path, stage: Mapping[str, Any]) -> list[str]:
@@ -323,21 +315,25 @@ def _words(pipeline_dir: Path, stage: Mapping[str, Any]) -> list[str]:
     return words
 
 
-def _derivable_stages(dataset: Dataset, document: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
-    """`_stages`, refusing a stage whose scripts cannot be followed from the pipeline folder:
-    skipping it would let its deps go stale without a word."""
-    for name, stage in _stages(document):
+def _derivable_stages(dataset: Dataset, document: Mapping[str, Any]) -> Iterator[tuple[str, Any, list[str]]]:
+    """(name, body, cmd words) per stage, refusing one whose scripts cannot be followed from the
+    pipeline folder: skipping it would let its deps go stale without a word."""
+    for name, stage in lockfile.stages(document):
         where = f"{dataset.relative(dataset.dvc_yaml)}: stage {name}"
-        hint = "stages run `python scripts/<name>.py` from their pipeline folder (README, Adding a dataset)"
         wdir = stage.get("wdir")
         if wdir not in (None, ".", "./"):
-            raise RegistryError(f"{where} sets wdir: {wdir}, so its deps cannot be derived", hint)
-        templated = [
-            word for word in _words(dataset.pipeline_dir, stage) if "${" in word and word.endswith(".py")
-        ]
+            raise RegistryError(
+                f"{where} sets wdir: {wdir}, so its deps cannot be derived",
+                "drop `wdir:` and call the script by its path from the pipeline folder",
+            )
+        words = _words(dataset.pipeline_dir, stage)
+        templated = [word for word in words if "${" in word and word.endswith(".py")]
         if templated:
-            raise RegistryError(f"{where} runs {templated[0]}, a templated script its deps cannot name", hint)
-        yield name, stage
+            raise RegistryError(
+                f"{where} runs {templated[0]}, a templated script its deps cannot name",
+                "name each script in the cmd (a stage per script)",
+            )
+        yield name, stage, words
 
 
 def _package_of(path: Path, src: Path) -> str | None:
@@ -368,41 +364,25 @@ def _is_managed(dataset: Dataset, dep: object) -> bool:
     return isinstance(dep, str) and dep.startswith(f"{prefix}/") and dep.endswith(".py")
 
 
-def _stages(document: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
-    """(name, body) per stage; a `foreach`/`matrix` stage's body is its `do:` block."""
-    stages = document.get("stages") if isinstance(document, Mapping) else None
-    for name, stage in (stages or {}).items() if isinstance(stages, Mapping) else []:
-        if isinstance(stage, Mapping):  # anything else DVC refuses with its own message
-            yield name, stage.get("do", stage)
-
-
 def _as_list(value: object) -> list[object]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def _add_scripts(deps: Any, scripts: list[str]) -> None:
-    """Insert `scripts` into a ruamel sequence after its last script entry (comments shift)."""
-    after = max((index + 1 for index, dep in enumerate(deps) if _is_local_script(dep)), default=0)
-    for offset, script in enumerate(scripts):
-        deps.insert(after + offset, script)
-
-
-def _is_local_script(dep: object) -> bool:
-    return isinstance(dep, str) and dep.endswith(".py") and not dep.startswith("..")
-
-
-def _set_managed(deps: Any, wanted: list[str], is_managed: Callable[[object], bool]) -> None:
-    """Replace the managed entries of a ruamel sequence by `wanted`, as one sorted block where the
-    first managed entry was (else after the stage's scripts); comments travel with their entry."""
+def _set_deps(deps: Any, wanted: list[str], scripts: list[str], is_managed: Callable[[object], bool]) -> None:
+    """Rewrite a ruamel sequence of deps: the managed entries become `wanted`, one sorted block
+    where the first managed entry was (else after the stage's scripts), and the unlisted
+    `scripts` join the stage's scripts; comments travel with their entry."""
     entries = [(value, deps.ca.items.get(index)) for index, value in enumerate(deps)]
     comments = {value: comment for value, comment in entries if is_managed(value)}
     others = [(value, comment) for value, comment in entries if not is_managed(value)]
-    managed_at = [index for index, (value, _) in enumerate(entries) if is_managed(value)]
-    if managed_at:
-        at = managed_at[0]
-    else:
-        scripts = [index + 1 for index, (value, _) in enumerate(others) if str(value).endswith(".py")]
-        at = max(scripts, default=0)
+    # the first managed entry's index is also how many other entries come before it
+    at = next((index for index, (value, _) in enumerate(entries) if is_managed(value)), None)
+    after = max(
+        (index + 1 for index, (value, _) in enumerate(others) if str(value).endswith(".py")), default=0
+    )
+    others[after:after] = [(script, None) for script in scripts]
+    if at is None or after <= at:
+        at = (after if at is None else at) + len(scripts)
     block = [(dep, comments.get(dep)) for dep in wanted]
     result = others[:at] + block + others[at:]
     deps.clear()

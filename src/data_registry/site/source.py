@@ -24,4 +24,4 @@ def opened(registry: Registry) -> Iterator[Git]:
         yield Git(registry.local_root)
         return
     with tempfile.TemporaryDirectory(prefix="data-registry-catalog-") as folder:
-        yield clone_bare(registry.url, Path(folder) / "registry.git", registry.public_url)
+        yield clone_bare(registry.url, Path(folder) / "registry.git")
