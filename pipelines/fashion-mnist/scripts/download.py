@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from data_registry.core import datasets, params, settings, stage
+from data_registry.core import datasets, params, redact, settings, stage
 from data_registry.sources import download
 
 DATASET = "fashion-mnist"
@@ -21,7 +21,7 @@ def main() -> None:
     files = download.remote_files(source, mirror)
     fetched = download.fetch_all(files, dataset.raw_dir)
     megabytes = sum(item.size for item in fetched) / 1e6
-    host = download.redact(files[0].url).rsplit("/", 1)[0]
+    host = redact.url(files[0].url).rsplit("/", 1)[0]
     print(f"fetched {len(fetched)} files ({megabytes:.1f} MB) from {host}", file=sys.stderr)
 
 
