@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -32,8 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from data_registry import client
 from data_registry.client import intact
 from data_registry.client.location import Registry
-from tests.benchmarks.bench_verified_read import DS, SPLIT, TARGET, compare
-from tests.support.repo import make_registry, run_pipeline
+from tests.benchmarks.bench_verified_read import DS, SPLIT, TARGET, compare, published
 
 
 @dataclass(frozen=True)
@@ -72,12 +70,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
         os.environ["DATA_REGISTRY_CACHE"] = str(Path(work) / "client-cache")
-        repo = make_registry(Path(work) / "registry")
-        made = run_pipeline(repo, DS, "-S", f"n_samples={args.rows}", "-S", f"n_features={args.features}")
-        assert made.returncode == 0, made.stderr
-        shutil.rmtree(repo / ".dvc" / "cache")  # both sides read from the remote
-        registry = client.locate(str(repo))
-        tag = client.tag(DS, "latest", registry)
+        registry, tag = published(Path(work), args.rows, args.features)
         ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
         try:
             verified(registry, tag)  # warm the workers for both sides

@@ -125,6 +125,17 @@ def compare(name: str, readers: tuple[Reader, Reader], registry: Registry, tag: 
     return ratios[0]
 
 
+def published(work: Path, rows: int, features: int) -> tuple[Registry, str]:
+    """A registry under `work` holding one version of DS (rows x features), read from its remote
+    only (the DVC cache dropped); the registry and the version's tag."""
+    repo = make_registry(work / "registry")
+    made = run_pipeline(repo, DS, "-S", f"n_samples={rows}", "-S", f"n_features={features}")
+    assert made.returncode == 0, made.stderr
+    shutil.rmtree(repo / ".dvc" / "cache")  # every side reads from the remote
+    registry = client.locate(str(repo))
+    return registry, client.tag(DS, "latest", registry)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=2_000_000)
@@ -137,12 +148,7 @@ def main() -> int:
         if args.s3:
             env |= stack.enter_context(running_s3()).env()
         os.environ.update(env)
-        repo = make_registry(Path(work) / "registry")
-        made = run_pipeline(repo, DS, "-S", f"n_samples={args.rows}", "-S", f"n_features={args.features}")
-        assert made.returncode == 0, made.stderr
-        shutil.rmtree(repo / ".dvc" / "cache")  # both sides read from the remote
-        registry = client.locate(str(repo))
-        tag = client.tag(DS, "latest", registry)
+        registry, tag = published(Path(work), args.rows, args.features)
         size = sum(path.stat().st_size for path in verified(registry, tag).iterdir())
         print(f"{tag} {SPLIT}: {size / 1e6:.0f} MB of parquet in the {registry.remote or 'local'} remote")
         floor = [timed(md5_alone, registry, tag) for _ in range(args.rounds)]
