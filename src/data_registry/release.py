@@ -102,9 +102,11 @@ def publish(
     snapshot: Snapshot,
     git_push: bool,
     progress: Progress,
+    checked: frozenset[str] = frozenset(),
 ) -> None:
     """Make the next version of `subject` from the workspace: push and verify its outs, commit,
-    tag, push commit and tag. `summary` says what the workspace holds and gets the version.
+    tag, push commit and tag. `summary` says what the workspace holds and gets the version;
+    `checked` names the objects this run already hashed from the remote (`dvc.pull`).
 
     When HEAD already holds these files (a crash between commit and tag, a tag deleted by hand,
     a commit made by hand), there is nothing to commit and HEAD is tagged: its tree holds exactly
@@ -125,7 +127,7 @@ def publish(
         summary.reason += " (HEAD already holds it: tagged without a new commit)"
     refuse_reused_tag(git, summary.tag, git.head() if committed else None, git_push)
     progress(f"pushing outs to DVC remote {summary.remote} and verifying them")
-    dvc_ops.push(repo, subject.push_target, str(summary.remote))
+    dvc_ops.push(repo, subject.push_target, str(summary.remote), checked)
     summary.commit = git.head() if committed else git.commit(paths, commit_message(summary))
     snapshot.committed = True
     git.create_tag(summary.tag, tag_message(summary))

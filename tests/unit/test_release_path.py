@@ -32,6 +32,7 @@ from data_registry.core.git import Git
 from data_registry.core.summary import Summary
 from data_registry.publish.base import PUBLISHED, Report, Served, VersionFacts
 from tests.support.repo import git
+from tests.support.s3 import BUCKET, running_s3
 
 DS = "toy"
 IGNORED = "/.registry/\nruns.log\npublished.log\nfail-publish\n"
@@ -398,6 +399,31 @@ def test_a_version_reusing_an_object_the_remote_holds_damaged_gets_no_tag(root: 
 
     assert Git(root).tags("parts-v*") == ["parts-v1.0.0"]
     assert "n: 1\n" in (pipeline / "params.yaml").read_text()
+
+
+def test_a_version_reusing_an_older_versions_damaged_object_gets_no_tag(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """v3 goes back to v1's params, so its out is v1's object. S3 already holds it, so the push
+    sends nothing, and the pull only hashed v2's objects: the remote's copy is hashed before the
+    tag instead of being trusted because it exists. (A local remote's own existence check hashes
+    the file, so DVC re-uploads a damaged one there; S3's only asks for the key.)"""
+    with (root / ".dvc" / "config").open("a") as config:
+        config.write("['remote \"minio\"']\n    url = s3://dvcstore\n")
+    git(root, "commit", "-qam", "an S3 remote")
+    with running_s3() as s3:
+        for name, value in s3.env().items():
+            monkeypatch.setenv(name, value)
+        first = run(root)
+        run(root, "rows=3")
+        digest = first.outs["data/toy/values.txt"]
+        s3.client().put_object(Bucket=BUCKET, Key=f"files/md5/{digest[:2]}/{digest[2:]}", Body=b"tampered\n")
+
+        with pytest.raises(CorruptObject, match=r"for data/toy/values\.txt .*nothing was pushed or tagged"):
+            run(root, "rows=2")
+
+    assert Git(root).tags("toy-v*") == ["toy-v1.0.0", "toy-v1.1.0"]
+    assert "rows: 3\n" in params_text(root) and Git(root).status() == []
 
 
 def test_the_chosen_dvc_remote_gets_the_data_and_a_bad_one_gets_no_tag(root: Path, tmp_path: Path) -> None:

@@ -87,7 +87,7 @@ def _version(
     remote = request.remote or env.dvc_remote or dvc_ops.default_remote(repo)
     dvc_ops.check_remote(repo, remote)
     latest, latest_tag = subject.latest(git)
-    _reproduce(repo, dataset, remote, progress)
+    checked = _reproduce(repo, dataset, remote, progress)
 
     current = lockfile.out_hashes(dataset.lock_file.read_text())
     previous = lockfile.out_hashes(_at_tag(git, latest_tag, dataset.lock_file, dataset))
@@ -131,7 +131,7 @@ def _version(
         document["schema"],
         request.bump,
     )
-    release.publish(repo, git, subject, summary, bump, snapshot, request.git_push, progress)
+    release.publish(repo, git, subject, summary, bump, snapshot, request.git_push, progress, checked)
     _publish_serving_copies(publishers, summary, progress)
     return summary
 
@@ -141,15 +141,18 @@ def _at_tag(git: Git, tag: str | None, path: Path, dataset: Dataset) -> str | No
     return git.show(tag, dataset.relative(path)) if tag else None
 
 
-def _reproduce(repo: Repo, dataset: Dataset, remote: str, progress: Progress) -> None:
-    """Pull what the previous version produced, then rerun what changed; a no-op when up to date."""
+def _reproduce(repo: Repo, dataset: Dataset, remote: str, progress: Progress) -> frozenset[str]:
+    """Pull what the previous version produced, then rerun what changed; a no-op when up to date.
+    The objects the pull hashed from the remote, which the push need not read again."""
     if dvc_ops.is_up_to_date(repo, dataset.dvc_yaml):
-        return
+        return frozenset()
+    checked: frozenset[str] = frozenset()
     if dataset.lock_file.exists():
         progress(f"pulling the previous outs from {remote}")
-        dvc_ops.pull(repo, dataset.dvc_yaml, remote)
+        checked = dvc_ops.pull(repo, dataset.dvc_yaml, remote)
     progress(f"reproducing {dataset.name}")
     dvc_ops.reproduce(repo, dataset.dvc_yaml)
+    return checked
 
 
 def _publish_serving_copies(publishers: list[Publisher], summary: Summary, progress: Progress) -> None:

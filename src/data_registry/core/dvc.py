@@ -76,8 +76,9 @@ def is_up_to_date(repo: Repo, target: Path) -> bool:
     return not repo.status(targets=[str(target)])
 
 
-def pull(repo: Repo, target: Path, remote: str) -> None:
-    """Fetch the previous version's outs, check every object against its md5, then check out.
+def pull(repo: Repo, target: Path, remote: str) -> frozenset[str]:
+    """Fetch the previous version's outs, check every object against its md5, then check out;
+    the md5s of the objects fetched and checked (`push` need not check those again).
 
     DVC's own fetch trusts the remote (unless it sets `verify = true`, and then a damaged object
     reads as a missing one): a tampered object would land in the cache and the workspace, and
@@ -96,9 +97,9 @@ def pull(repo: Repo, target: Path, remote: str) -> None:
         failure = _fetch_into(repo, staging, target, remote)
         damaged = sorted(_damaged_objects(staging / OBJECTS))
         if damaged:
-            raise _corrupt(
-                _version_objects(repo, target, [staging / OBJECTS, cache]), damaged, target, remote
-            )
+            named = _version_objects(repo, target, [staging / OBJECTS, cache])
+            raise _corrupt(named, damaged, target, remote, "nothing was checked out")
+        checked = frozenset(path.parent.name + path.name for path in (staging / OBJECTS).glob("*/*"))
         _adopt(staging / OBJECTS, cache)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
@@ -111,6 +112,7 @@ def pull(repo: Repo, target: Path, remote: str) -> None:
         raise RemoteError(
             f"checkout after pull from DVC remote {remote!r} failed: {reason(error)}"
         ) from error
+    return checked
 
 
 def _fetch_into(repo: Repo, cache_dir: Path, target: Path, remote: str) -> Exception | None:
@@ -147,11 +149,13 @@ def _damaged_objects(objects: Path) -> Iterator[str]:
             yield name
 
 
-def _corrupt(named: dict[str, str], damaged: list[str], target: Path, remote: str) -> CorruptObject:
+def _corrupt(
+    named: dict[str, str], damaged: list[str], target: Path, remote: str, outcome: str
+) -> CorruptObject:
     name = named.get(damaged[0], "an out of this version")
     return CorruptObject(
         f"DVC remote {remote!r} holds a corrupt object for {name} (md5 {damaged[0]}; "
-        f"{len(damaged)} corrupt in all); nothing was checked out",
+        f"{len(damaged)} corrupt in all); {outcome}",
         f"`data-registry verify {target.parent.name}` lists the damaged objects; "
         "README, 'Repairing a remote', says how to replace them",
     )
@@ -215,10 +219,14 @@ def _adopt(staging: Path, cache: Path) -> None:
 
 
 def file_md5(path: Path) -> str:
-    md5 = hashlib.md5(usedforsecurity=False)
     with path.open("rb") as stream:
-        while chunk := stream.read(CHUNK):
-            md5.update(chunk)
+        return _md5_of(stream)
+
+
+def _md5_of(stream: BinaryIO) -> str:
+    md5 = hashlib.md5(usedforsecurity=False)
+    while chunk := stream.read(CHUNK):
+        md5.update(chunk)
     return md5.hexdigest()
 
 
@@ -235,15 +243,42 @@ def reproduce(repo: Repo, target: Path) -> None:
         raise StageFailed(f"pipeline {target.parent.name} failed: {reason(error)}") from error
 
 
-def push(repo: Repo, target: Path, remote: str) -> None:
-    """Push the outs, then check the remote really holds every object (push does not verify)."""
+def push(repo: Repo, target: Path, remote: str, checked: frozenset[str] = frozenset()) -> None:
+    """Push the outs, then check the remote really holds every object (push does not verify).
+
+    DVC sends only what the remote lacks, so an object it already holds (one an older version
+    had too) is never read: if its copy there were damaged, the tag would name bytes every
+    reader refuses. So before the push, each object of the version the remote holds is hashed
+    there, unless this run already checked it (`checked`: what `pull` fetched and hashed).
+    """
     try:
-        repo.push(targets=[str(target)], remote=remote)
-        missing = repo.status(targets=[str(target)], cloud=True, remote=remote)
+        named, damaged = _damaged_on_remote(repo, target, remote, checked)
+        if not damaged:
+            repo.push(targets=[str(target)], remote=remote)
+            missing = repo.status(targets=[str(target)], cloud=True, remote=remote)
     except Exception as error:  # network and credential errors surface as many types
         raise RemoteError(f"push to DVC remote {remote!r} failed: {reason(error)}") from error
+    if damaged:
+        raise _corrupt(named, damaged, target, remote, "nothing was pushed or tagged")
     if missing:
         raise RemoteError(f"DVC remote {remote!r} is missing {sorted(missing)} after push")
+
+
+def _damaged_on_remote(
+    repo: Repo, target: Path, remote: str, checked: frozenset[str]
+) -> tuple[dict[str, str], list[str]]:
+    """The version's objects ({md5: path}) and those the remote holds damaged, of the ones not
+    `checked` yet; one batched existence query, then a read only of what the remote holds."""
+    named = _version_objects(repo, target, [Path(repo.cache.local.path)])
+    objects = Objects(repo, remote, use_cache=False)
+    held = objects.remote.oids_exist([md5 for md5 in named if md5 not in checked])
+    damaged = []
+    for md5 in sorted(held):
+        stream, _ = objects.open(md5)
+        with stream:
+            if _md5_of(stream) != md5.removesuffix(DIR_SUFFIX):
+                damaged.append(md5)
+    return named, damaged
 
 
 def add(repo: Repo, path: Path) -> str:
