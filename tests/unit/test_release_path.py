@@ -6,6 +6,7 @@ release.py: each test kills mutants that the other unit tests let through."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -364,11 +365,9 @@ def test_outs_the_local_cache_holds_are_checked_out_without_asking_the_remote(ro
     assert (root / "pipelines" / DS / "runs.log").read_text() == "ran\n", "checked out, not recomputed"
 
 
-def test_a_version_reusing_an_object_the_remote_holds_damaged_gets_no_tag(root: Path) -> None:
-    """A run pulls the previous outs from the remote and hashes them, even when the local cache
-    holds them: a push sends only what the remote lacks, so a new version that reuses a damaged
-    object would be tagged on bytes every reader refuses. (Linking the cached objects in to
-    skip the download, tried once, let exactly this through.)"""
+def parts_pipeline(root: Path, one: str) -> Path:
+    """A committed pipeline `parts` with a folder out: `one.txt` (`one` formatted with param n,
+    e.g. "one" or "one {n}") and `n.txt`."""
     pipeline = root / "pipelines" / "parts"
     pipeline.mkdir()
     (pipeline / "params.yaml").write_text("n: 1\n")
@@ -376,7 +375,7 @@ def test_a_version_reusing_an_object_the_remote_holds_damaged_gets_no_tag(root: 
         "import json\nfrom pathlib import Path\nimport yaml\n"
         "n = yaml.safe_load(Path('params.yaml').read_text())['n']\n"
         "out = Path('../../data/parts/all')\nout.mkdir(parents=True, exist_ok=True)\n"
-        "(out / 'one.txt').write_text('one\\n')\n(out / 'n.txt').write_text(str(n))\n"
+        f"(out / 'one.txt').write_text(f'{one}\\n')\n(out / 'n.txt').write_text(str(n))\n"
         "facts = dict(dataset='parts', source={}, params={}, schema={}, splits={}, metrics={})\n"
         "Path('../../data/parts/metadata.json').write_text(json.dumps(facts))\n"
     )
@@ -387,6 +386,15 @@ def test_a_version_reusing_an_object_the_remote_holds_damaged_gets_no_tag(root: 
     )
     git(root, "add", "-A")
     git(root, "commit", "-qm", "a pipeline with a folder out")
+    return pipeline
+
+
+def test_a_version_reusing_an_object_the_remote_holds_damaged_gets_no_tag(root: Path) -> None:
+    """A run pulls the previous outs from the remote and hashes them, even when the local cache
+    holds them: a push sends only what the remote lacks, so a new version that reuses a damaged
+    object would be tagged on bytes every reader refuses. (Linking the cached objects in to
+    skip the download, tried once, let exactly this through.)"""
+    pipeline = parts_pipeline(root, "one")
     runner.run(root, runner.RunRequest("parts"))
     shutil.rmtree(root / "data" / "parts" / "all")
     remote = root / ".registry" / "dvc-remote"
@@ -399,6 +407,28 @@ def test_a_version_reusing_an_object_the_remote_holds_damaged_gets_no_tag(root: 
 
     assert Git(root).tags("parts-v*") == ["parts-v1.0.0"]
     assert "n: 1\n" in (pipeline / "params.yaml").read_text()
+
+
+def test_a_folder_file_an_older_version_left_damaged_on_a_local_remote_gets_no_tag(root: Path) -> None:
+    """v3 goes back to v1's params: its folder reuses v1's one.txt, damaged on the remote. A local
+    remote's existence check hashes the file and drops the damaged copy; `dvc push` then sends
+    no file of a folder whose listing the remote holds, and `dvc status` only asks for that
+    listing. Every object of the version is checked after the push instead."""
+    parts_pipeline(root, "one {n}")
+    runner.run(root, runner.RunRequest("parts"))
+    runner.run(root, runner.RunRequest("parts", overrides=["n=2"]))
+    remote = root / ".registry" / "dvc-remote"
+    [remote_copy] = [path for path in remote.rglob("*") if path.is_file() and path.read_text() == "one 1\n"]
+    remote_copy.chmod(0o644)
+    remote_copy.write_text("tampered\n")
+
+    with pytest.raises(RemoteError) as refused:
+        runner.run(root, runner.RunRequest("parts", overrides=["n=1"]))
+
+    assert re.search(
+        r"missing data/parts/all/one\.txt .*nothing was tagged .*Repairing a remote", refused.value.one_line()
+    )
+    assert Git(root).tags("parts-v*") == ["parts-v1.0.0", "parts-v1.1.0"]
 
 
 def test_a_version_reusing_an_older_versions_damaged_object_gets_no_tag(

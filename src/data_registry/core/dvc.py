@@ -250,16 +250,28 @@ def push(repo: Repo, target: Path, remote: str, checked: frozenset[str] = frozen
     had too) is never read: if its copy there were damaged, the tag would name bytes every
     reader refuses. So before the push, each object of the version the remote holds is hashed
     there, unless this run already checked it (`checked`: what `pull` fetched and hashed).
+    After the push every object of the version must be there: `dvc status` asks a folder only
+    for its listing, and `dvc push` sends no file of a folder whose listing the remote holds.
     """
     try:
         named, damaged = _damaged_on_remote(repo, target, remote, checked)
         if not damaged:
             repo.push(targets=[str(target)], remote=remote)
             missing = repo.status(targets=[str(target)], cloud=True, remote=remote)
+            lost = sorted(
+                set(named) - set(Objects(repo, remote, use_cache=False).remote.oids_exist(list(named)))
+            )
     except Exception as error:  # network and credential errors surface as many types
         raise RemoteError(f"push to DVC remote {remote!r} failed: {reason(error)}") from error
     if damaged:
         raise _corrupt(named, damaged, target, remote, "nothing was pushed or tagged")
+    if lost:
+        raise RemoteError(
+            f"DVC remote {remote!r} is missing {named[lost[0]]} (md5 {lost[0]}; {len(lost)} missing "
+            "in all) after push, and dvc push will not resend a file of a folder the remote lists; "
+            "nothing was tagged",
+            "README, 'Repairing a remote', says how to replace them",
+        )
     if missing:
         raise RemoteError(f"DVC remote {remote!r} is missing {sorted(missing)} after push")
 
